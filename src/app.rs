@@ -1,0 +1,250 @@
+//! Builds the application: state, middleware and the one routing table, where every route declares
+//! who may use it.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::http::Method;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpResponse, HttpServer, Route, web};
+use anyhow::Context;
+
+use crate::accounts::{self, Role, store};
+use crate::config::Config;
+use crate::db::Db;
+use crate::taxonomy;
+use crate::web::telemetry::Metrics;
+use crate::web::{Access, access, assets, error, random_token, session, sha256_hex, telemetry};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub db: Db,
+    pub config: Config,
+    pub csrf_key: Vec<u8>,
+    pub metrics: Metrics,
+}
+
+/// One route: method, path pattern, who may use it, and its handler.
+pub struct Endpoint {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    route: fn() -> Route,
+}
+
+macro_rules! endpoint {
+    ($method:ident $path:literal, $access:expr, $handler:path) => {
+        Endpoint {
+            method: Method::$method,
+            path: $path,
+            access: $access,
+            route: || web::route().method(Method::$method).to($handler),
+        }
+    };
+}
+
+const TRAINEE: Access = Access::AnyOf(&[Role::Trainee]);
+const SUPERVISOR: Access = Access::AnyOf(&[Role::Supervisor]);
+const INSTRUCTOR: Access = Access::AnyOf(&[Role::Instructor]);
+const ADMIN: Access = Access::AnyOf(&[Role::Admin]);
+const SIGNED_IN: Access = Access::SignedIn;
+const PUBLIC: Access = Access::Public;
+
+/// The routing table. Order matters where patterns overlap (`/admin/users/new` before `{id}`).
+pub fn endpoints() -> Vec<Endpoint> {
+    use accounts::{admin, routes as acc};
+    vec![
+        endpoint!(GET "/", PUBLIC, acc::root),
+        endpoint!(GET "/login", PUBLIC, acc::login_form),
+        endpoint!(POST "/login", PUBLIC, acc::login),
+        endpoint!(POST "/logout", SIGNED_IN, acc::logout),
+        endpoint!(POST "/lang", PUBLIC, acc::switch_language),
+        endpoint!(GET "/setup", PUBLIC, acc::setup_form),
+        endpoint!(POST "/setup", PUBLIC, acc::setup),
+        endpoint!(GET "/password/{token}", PUBLIC, acc::set_password_form),
+        endpoint!(POST "/password/{token}", PUBLIC, acc::set_password),
+        endpoint!(GET "/account", SIGNED_IN, acc::account_page),
+        endpoint!(POST "/account", SIGNED_IN, acc::update_account),
+        endpoint!(GET "/account/password", SIGNED_IN, acc::change_password_form),
+        endpoint!(POST "/account/password", SIGNED_IN, acc::change_password),
+        endpoint!(GET "/learn", TRAINEE, acc::trainee_home),
+        endpoint!(GET "/team", SUPERVISOR, acc::supervisor_home),
+        endpoint!(GET "/instruct", INSTRUCTOR, acc::instructor_home),
+        endpoint!(GET "/admin", ADMIN, admin::overview),
+        endpoint!(GET "/admin/users", ADMIN, admin::users),
+        endpoint!(POST "/admin/users", ADMIN, admin::create_user),
+        endpoint!(GET "/admin/users/new", ADMIN, admin::new_user_form),
+        endpoint!(GET "/admin/users/{id}", ADMIN, admin::user_page),
+        endpoint!(POST "/admin/users/{id}", ADMIN, admin::update_user),
+        endpoint!(POST "/admin/users/{id}/deactivate", ADMIN, admin::deactivate_user),
+        endpoint!(POST "/admin/users/{id}/reactivate", ADMIN, admin::reactivate_user),
+        endpoint!(POST "/admin/users/{id}/reset-password", ADMIN, admin::reset_password),
+        endpoint!(GET "/admin/teams", ADMIN, admin::teams),
+        endpoint!(POST "/admin/teams", ADMIN, admin::create_team),
+        endpoint!(GET "/admin/teams/{id}", ADMIN, admin::team_page),
+        endpoint!(POST "/admin/teams/{id}/members", ADMIN, admin::add_member),
+        endpoint!(POST "/admin/teams/{id}/members/remove", ADMIN, admin::remove_member),
+        endpoint!(GET "/healthz", PUBLIC, healthz),
+        endpoint!(GET "/readyz", PUBLIC, readyz),
+        endpoint!(GET "/metrics", PUBLIC, metrics),
+        endpoint!(GET "/static/{name}", PUBLIC, assets::static_file),
+    ]
+}
+
+/// Registers the table: one resource per path, guarded by the path's access rule.
+fn configure(cfg: &mut web::ServiceConfig) {
+    let mut groups: Vec<(&'static str, Access, Vec<Endpoint>)> = Vec::new();
+    for ep in endpoints() {
+        match groups.iter_mut().find(|(path, _, _)| *path == ep.path) {
+            Some((_, access, eps)) => {
+                assert_eq!(
+                    *access, ep.access,
+                    "every method of {} must share one access rule",
+                    ep.path
+                );
+                eps.push(ep);
+            }
+            None => groups.push((ep.path, ep.access, vec![ep])),
+        }
+    }
+    for (path, rule, eps) in groups {
+        let mut resource = web::resource(path);
+        for ep in eps {
+            resource = resource.route((ep.route)());
+        }
+        cfg.service(resource.wrap(from_fn(move |req, next| access::guard(rule, req, next))));
+    }
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    if state.db.is_ready().await {
+        HttpResponse::Ok().content_type("text/plain").body("ready")
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body("database unavailable")
+    }
+}
+
+async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let pool = &state.db.pool;
+    let body = state.metrics.render(
+        pool.size(),
+        pool.num_idle(),
+        pool.options().get_max_connections(),
+    );
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(body)
+}
+
+/// A built, bound, not yet running application.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+    /// Printed at start when the database has no user yet (never in demo mode).
+    pub setup_token: Option<String>,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let db = Db::connect(&config.database_url, config.db_max_connections).await?;
+        Application::build_with_db(config, db).await
+    }
+
+    pub async fn build_with_db(config: Config, db: Db) -> anyhow::Result<Application> {
+        let taxonomy_file = config.content_dir.join("taxonomy.toml");
+        let labels = taxonomy::load_file(&taxonomy_file)?;
+        taxonomy::store::upsert(&db, &labels)
+            .await
+            .context("storing the taxonomy")?;
+
+        let csrf_key = match &config.session_secret {
+            Some(secret) => secret.as_bytes().to_vec(),
+            None => store::setting_or_init(&db, "csrf_key", &random_token())
+                .await?
+                .into_bytes(),
+        };
+
+        let setup_token = if !config.demo && store::count_users(&db).await? == 0 {
+            let token = random_token();
+            store::set_setting(
+                &db,
+                accounts::routes::SETUP_TOKEN_SETTING,
+                &sha256_hex(&token),
+            )
+            .await?;
+            Some(token)
+        } else {
+            None
+        };
+
+        let listener = TcpListener::bind(&config.addr)
+            .with_context(|| format!("cannot listen on {}", config.addr))?;
+        let port = listener.local_addr()?.port();
+        let workers = config.workers.max(1);
+        let state = web::Data::new(AppState {
+            db,
+            config,
+            csrf_key,
+            metrics: Metrics::default(),
+        });
+        let shared = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(shared.clone())
+                .app_data(web::PayloadConfig::new(256 * 1024))
+                .configure(configure)
+                .default_service(web::to(error::not_found))
+                .wrap(from_fn(session::middleware))
+                .wrap(from_fn(error::render_errors))
+                .wrap(from_fn(telemetry::middleware))
+        })
+        .workers(workers)
+        .shutdown_timeout(10)
+        .listen(listener)?
+        .run();
+        Ok(Application {
+            port,
+            server,
+            state,
+            setup_token,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    /// Serves until SIGINT/SIGTERM (actix finishes in-flight requests first), purging expired
+    /// sessions every ten minutes meanwhile.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let state = self.state.clone();
+        let purge = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+            loop {
+                tick.tick().await;
+                let now = crate::db::now_ms();
+                let idle_before = now - state.config.session_idle_ms();
+                let created_before = now - state.config.session_max_ms();
+                if let Err(e) =
+                    store::purge_expired_sessions(&state.db, idle_before, created_before).await
+                {
+                    tracing::warn!(error = %e, "purging expired sessions failed");
+                }
+            }
+        });
+        let result = self.server.await;
+        purge.abort();
+        result
+    }
+}

@@ -1,0 +1,90 @@
+//! The command line: one file per subcommand.
+
+pub mod demo;
+pub mod serve;
+pub mod user_add;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "intentdojo",
+    version,
+    about = "Train customer-service staff to read buyer messages right.",
+    long_about = "Train customer-service staff to read buyer messages right.\n\n\
+                  Run with no command to start the demo: SQLite under ./data, demo content and demo \
+                  accounts (printed at start), on http://127.0.0.1:8080."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Start a ready-to-try instance with demo accounts (the default when no command is given).
+    Demo(demo::DemoArgs),
+    /// Run the server for real use: no demo accounts; an empty database prints a one-time setup token.
+    Serve(crate::config::ServeArgs),
+    /// Manage users from the command line (safe while the server runs).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user. Without --password-stdin, prints a one-time link path to set the password.
+    Add(user_add::UserAddArgs),
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}
+
+pub fn main(cli: Cli) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            None => {
+                let args = demo::DemoArgs::default();
+                init_logging(&args.log_level);
+                demo::run(args).await
+            }
+            Some(Command::Demo(args)) => {
+                init_logging(&args.log_level);
+                demo::run(args).await
+            }
+            Some(Command::Serve(args)) => {
+                init_logging(&args.log_level);
+                serve::run(args).await
+            }
+            Some(Command::User(UserCommand::Add(args))) => {
+                init_logging("warn");
+                user_add::run(args).await
+            }
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

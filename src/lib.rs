@@ -1,0 +1,9 @@
+//! intentdojo: trains cross-border e-commerce customer-service staff to read buyer messages right.
+
+pub mod accounts;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod taxonomy;
+pub mod web;
