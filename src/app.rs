@@ -108,11 +108,14 @@ fn configure(cfg: &mut web::ServiceConfig) {
         }
     }
     for (path, rule, eps) in groups {
+        let methods: std::sync::Arc<[Method]> = eps.iter().map(|ep| ep.method.clone()).collect();
         let mut resource = web::resource(path);
         for ep in eps {
             resource = resource.route((ep.route)());
         }
-        cfg.service(resource.wrap(from_fn(move |req, next| access::guard(rule, req, next))));
+        cfg.service(resource.wrap(from_fn(move |req, next| {
+            access::guard(rule, methods.clone(), req, next)
+        })));
     }
 }
 

@@ -38,11 +38,19 @@ fn is_safe_method(method: &Method) -> bool {
 }
 
 /// Enforces `access`, then CSRF on state-changing methods, before the handler runs.
+/// `methods` are those the route answers; others fall through to the router's 405.
 pub async fn guard<B: MessageBody + 'static>(
     access: Access,
+    methods: std::sync::Arc<[Method]>,
     mut req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, Error> {
+    if !methods.contains(req.method()) {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    }
     let visitor = req
         .extensions()
         .get::<Visitor>()

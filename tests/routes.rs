@@ -1,0 +1,196 @@
+//! Walks every route of the routing table with every role (and anonymous) and checks the result
+//! against the table below, written independently of the code's own declarations. A new route must
+//! be added here, or this test fails.
+
+mod common;
+
+use common::{Client, TestApp, location};
+use intentdojo::accounts::Role;
+use intentdojo::app::endpoints;
+
+/// (method, path, who may use it): "public", "signed-in", or the roles allowed, comma-separated.
+const EXPECTED: &[(&str, &str, &str)] = &[
+    ("GET", "/", "public"),
+    ("GET", "/login", "public"),
+    ("POST", "/login", "public"),
+    ("POST", "/logout", "signed-in"),
+    ("POST", "/lang", "public"),
+    ("GET", "/setup", "public"),
+    ("POST", "/setup", "public"),
+    ("GET", "/password/{token}", "public"),
+    ("POST", "/password/{token}", "public"),
+    ("GET", "/account", "signed-in"),
+    ("POST", "/account", "signed-in"),
+    ("GET", "/account/password", "signed-in"),
+    ("POST", "/account/password", "signed-in"),
+    ("GET", "/learn", "trainee"),
+    ("GET", "/team", "supervisor"),
+    ("GET", "/instruct", "instructor"),
+    ("GET", "/admin", "admin"),
+    ("GET", "/admin/users", "admin"),
+    ("POST", "/admin/users", "admin"),
+    ("GET", "/admin/users/new", "admin"),
+    ("GET", "/admin/users/{id}", "admin"),
+    ("POST", "/admin/users/{id}", "admin"),
+    ("POST", "/admin/users/{id}/deactivate", "admin"),
+    ("POST", "/admin/users/{id}/reactivate", "admin"),
+    ("POST", "/admin/users/{id}/reset-password", "admin"),
+    ("GET", "/admin/teams", "admin"),
+    ("POST", "/admin/teams", "admin"),
+    ("GET", "/admin/teams/{id}", "admin"),
+    ("POST", "/admin/teams/{id}/members", "admin"),
+    ("POST", "/admin/teams/{id}/members/remove", "admin"),
+    ("GET", "/healthz", "public"),
+    ("GET", "/readyz", "public"),
+    ("GET", "/metrics", "public"),
+    ("GET", "/static/{name}", "public"),
+];
+
+const WHO: [(&str, Option<Role>); 5] = [
+    ("anonymous", None),
+    ("trainee", Some(Role::Trainee)),
+    ("supervisor", Some(Role::Supervisor)),
+    ("instructor", Some(Role::Instructor)),
+    ("admin", Some(Role::Admin)),
+];
+
+fn allowed(rule: &str, who: &str) -> bool {
+    match rule {
+        "public" => true,
+        "signed-in" => who != "anonymous",
+        roles => roles.split(',').any(|r| r.trim() == who),
+    }
+}
+
+#[test]
+fn the_expected_table_covers_every_route_exactly() {
+    let actual: Vec<(String, String)> = endpoints()
+        .iter()
+        .map(|e| (e.method.to_string(), e.path.to_string()))
+        .collect();
+    let expected: Vec<(String, String)> = EXPECTED
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
+    for route in &actual {
+        assert!(
+            expected.contains(route),
+            "route {route:?} is missing from the expected access table"
+        );
+    }
+    for route in &expected {
+        assert!(
+            actual.contains(route),
+            "the table names {route:?}, which is not a route"
+        );
+    }
+}
+
+async fn client_for(app: &TestApp, who: &str, role: Option<Role>, n: usize) -> Client {
+    match role {
+        None => app.client(),
+        Some(role) => {
+            app.signed_in(&format!("{who}{n}@routes.example"), &[role])
+                .await
+                .0
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_route_allows_exactly_the_roles_in_the_table() {
+    let app = TestApp::spawn().await;
+    let target = app.user("target@routes.example", &[Role::Trainee]).await;
+    let team = intentdojo::accounts::store::create_team(&app.db, "Route Team")
+        .await
+        .unwrap();
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for (method, pattern, rule) in EXPECTED {
+        let path = pattern
+            .replace(
+                "{id}",
+                &if pattern.starts_with("/admin/teams") {
+                    team
+                } else {
+                    target
+                }
+                .to_string(),
+            )
+            .replace("{token}", "no-such-token")
+            .replace("{name}", "app.css");
+        for (who, role) in WHO {
+            n += 1;
+            // A fresh client per request: some routes (logout, deactivate) change the session.
+            let client = client_for(&app, who, role, n).await;
+            let res = if *method == "GET" {
+                client.get(&path).await
+            } else {
+                client.post(&path, &[]).await
+            };
+            let status = res.status().as_u16();
+            // "/" sends visitors to sign in by design, and signing out ends on the login page.
+            let by_design = *pattern == "/" || (*pattern == "/logout" && role.is_some());
+            let sent_to_login = status == 303 && location(&res).starts_with("/login") && !by_design;
+            let denied = status == 403 || sent_to_login;
+            let expect_allowed = allowed(rule, who);
+            if expect_allowed && denied {
+                failures.push(format!(
+                    "{method} {path} as {who}: expected allowed, got {status}"
+                ));
+            }
+            if !expect_allowed {
+                let right_denial = if role.is_none() {
+                    sent_to_login
+                } else {
+                    status == 403
+                };
+                if !right_denial {
+                    failures.push(format!(
+                        "{method} {path} as {who}: expected denied, got {status} {}",
+                        location(&res)
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "access table violations:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn every_state_changing_route_refuses_a_missing_csrf_token() {
+    let app = TestApp::spawn().await;
+    let target = app.user("target@csrf.example", &[Role::Trainee]).await;
+    let mut failures = Vec::new();
+    for (i, (method, pattern, rule)) in EXPECTED.iter().enumerate() {
+        if *method != "POST" {
+            continue;
+        }
+        let path = pattern
+            .replace("{id}", &target.to_string())
+            .replace("{token}", "no-such-token");
+        // Use a role that may use the route, so only the missing token can be the reason for a 403.
+        let (who, role) = WHO
+            .iter()
+            .find(|(who, _)| allowed(rule, who))
+            .copied()
+            .unwrap();
+        let client = client_for(&app, who, role, 1000 + i).await;
+        let res = client.post_raw(&path, &[("name", "x")]).await;
+        if res.status() != 403 {
+            failures.push(format!(
+                "POST {path} as {who} without a token: {}",
+                res.status()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "CSRF not enforced:\n{}",
+        failures.join("\n")
+    );
+}
