@@ -57,10 +57,10 @@ async fn start_server(database_url: &str) -> Server {
     let base = format!("http://127.0.0.1:{port}");
     let server = Server { child, base };
     for _ in 0..100 {
-        if let Ok(res) = reqwest::get(format!("{}/healthz", server.base)).await {
-            if res.status() == 200 {
-                return server;
-            }
+        if let Ok(res) = reqwest::get(format!("{}/healthz", server.base)).await
+            && res.status() == 200
+        {
+            return server;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -48,13 +48,13 @@ impl TestDatabase {
             }
             Backend::Postgres => {
                 sqlx::any::install_default_drivers();
-                let name = format!(
-                    "intentdojo_test_{}",
-                    intentdojo::web::random_token()
-                        .to_lowercase()
-                        .replace(['-', '_'], "")[..16]
-                        .to_string()
-                );
+                let suffix: String = intentdojo::web::random_token()
+                    .to_lowercase()
+                    .chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .take(16)
+                    .collect();
+                let name = format!("intentdojo_test_{suffix}");
                 let admin = postgres_admin_url();
                 let mut conn = sqlx::AnyConnection::connect(&admin)
                     .await
