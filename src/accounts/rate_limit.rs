@@ -98,12 +98,12 @@ pub async fn record_failure(
         .bind(account)
         .bind(client)
         .bind(now)
-        .execute(&db.pool)
+        .execute(&db.writer)
         .await?;
     // Old rows are useless; dropping them here keeps the table small without a background job.
     sqlx::query("DELETE FROM login_failures WHERE at < $1")
         .bind(now - limits.window_ms)
-        .execute(&db.pool)
+        .execute(&db.writer)
         .await?;
     Ok(())
 }
@@ -113,7 +113,7 @@ pub async fn record_failure(
 pub async fn clear_account(db: &Db, account: &str) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM login_failures WHERE account = $1")
         .bind(account)
-        .execute(&db.pool)
+        .execute(&db.writer)
         .await?;
     Ok(())
 }

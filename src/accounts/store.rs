@@ -79,7 +79,7 @@ pub struct NewUser<'a> {
 
 /// Creates a user with their roles in one transaction. A duplicate email is a unique violation.
 pub async fn create_user(db: &Db, new: &NewUser<'_>) -> Result<i64> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.writer.begin().await?;
     let now = now_ms();
     let id = returning_id(
         sqlx::query(
@@ -207,7 +207,7 @@ pub fn escape_like(s: &str) -> String {
 }
 
 pub async fn set_roles(db: &Db, user_id: i64, roles: &[Role]) -> Result<()> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.writer.begin().await?;
     sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut *tx)
@@ -232,7 +232,7 @@ pub async fn update_profile(
         .bind(display_name)
         .bind(locale)
         .bind(user_id)
-        .execute(&db.pool)
+        .execute(&db.writer)
         .await?;
     Ok(())
 }
@@ -241,7 +241,7 @@ pub async fn set_locale(db: &Db, user_id: i64, locale: &str) -> Result<()> {
     sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
         .bind(locale)
         .bind(user_id)
-        .execute(&db.pool)
+        .execute(&db.writer)
         .await?;
     Ok(())
 }
@@ -259,7 +259,7 @@ pub async fn stored_password_hash(db: &Db, user_id: i64) -> Result<Option<String
 
 /// Sets a new password and revokes every session of the user, in one transaction.
 pub async fn set_password_and_revoke_sessions(db: &Db, user_id: i64, hash: &str) -> Result<()> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.writer.begin().await?;
     sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
         .bind(hash)
         .bind(now_ms())
@@ -275,7 +275,7 @@ pub async fn set_password_and_revoke_sessions(db: &Db, user_id: i64, hash: &str)
 
 /// Activates or deactivates an account; deactivation also revokes its sessions. History is kept.
 pub async fn set_active(db: &Db, user_id: i64, active: bool) -> Result<()> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.writer.begin().await?;
     sqlx::query("UPDATE users SET active = $1 WHERE id = $2")
         .bind(active as i64)
         .bind(user_id)
@@ -309,12 +309,12 @@ pub async fn create_session(db: &Db, token_hash: &str, user_id: i64) -> Result<(
         .bind(token_hash)
         .bind(user_id)
         .bind(now)
-        .execute(&db.pool)
+        .execute(&db.writer)
         .await?;
     sqlx::query("UPDATE users SET last_seen_at = $1 WHERE id = $2")
         .bind(now)
         .bind(user_id)
-        .execute(&db.pool)
+        .execute(&db.writer)
         .await?;
     Ok(())
 }
@@ -345,12 +345,12 @@ pub async fn touch_session(db: &Db, token_hash: &str, user_id: i64, now: i64) ->
     sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
         .bind(now)
         .bind(token_hash)
-        .execute(&db.pool)
+        .execute(&db.writer)
         .await?;
     sqlx::query("UPDATE users SET last_seen_at = $1 WHERE id = $2")
         .bind(now)
         .bind(user_id)
-        .execute(&db.pool)
+        .execute(&db.writer)
         .await?;
     Ok(())
 }
@@ -358,7 +358,7 @@ pub async fn touch_session(db: &Db, token_hash: &str, user_id: i64, now: i64) ->
 pub async fn delete_session(db: &Db, token_hash: &str) -> Result<()> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash)
-        .execute(&db.pool)
+        .execute(&db.writer)
         .await?;
     Ok(())
 }
@@ -376,7 +376,7 @@ pub async fn purge_expired_sessions(db: &Db, idle_before: i64, created_before: i
     let done = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
         .bind(idle_before)
         .bind(created_before)
-        .execute(&db.pool)
+        .execute(&db.writer)
         .await?;
     Ok(done.rows_affected())
 }
@@ -396,7 +396,7 @@ pub async fn create_team(db: &Db, name: &str) -> Result<i64> {
         sqlx::query("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id")
             .bind(name)
             .bind(now_ms()),
-        &db.pool,
+        &db.writer,
     )
     .await
 }
@@ -474,7 +474,7 @@ pub async fn add_team_member(db: &Db, team_id: i64, user_id: i64, kind: MemberKi
     .bind(team_id)
     .bind(user_id)
     .bind(kind.key())
-    .execute(&db.pool)
+    .execute(&db.writer)
     .await?;
     Ok(())
 }
@@ -490,7 +490,7 @@ pub async fn remove_team_member(
             .bind(team_id)
             .bind(user_id)
             .bind(kind.key())
-            .execute(&db.pool)
+            .execute(&db.writer)
             .await?;
     Ok(done.rows_affected() > 0)
 }
@@ -606,7 +606,7 @@ pub async fn create_password_token(
     .bind(purpose.key())
     .bind(now_ms())
     .bind(expires_at)
-    .execute(&db.pool)
+    .execute(&db.writer)
     .await?;
     Ok(())
 }
@@ -630,7 +630,7 @@ pub async fn redeem_password_token(
     user_id: i64,
     hash: &str,
 ) -> Result<bool> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.writer.begin().await?;
     let now = now_ms();
     let claimed = sqlx::query(
         "UPDATE password_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1",
@@ -665,7 +665,7 @@ pub async fn setting_or_init(db: &Db, key: &str, candidate: &str) -> Result<Stri
     sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
         .bind(key)
         .bind(candidate)
-        .execute(&db.pool)
+        .execute(&db.writer)
         .await?;
     sqlx::query("SELECT value FROM settings WHERE key = $1")
         .bind(key)
@@ -678,7 +678,7 @@ pub async fn set_setting(db: &Db, key: &str, value: &str) -> Result<()> {
     sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2")
         .bind(key)
         .bind(value)
-        .execute(&db.pool)
+        .execute(&db.writer)
         .await?;
     Ok(())
 }
@@ -694,7 +694,7 @@ pub async fn setting(db: &Db, key: &str) -> Result<Option<String>> {
 pub async fn delete_setting(db: &Db, key: &str) -> Result<()> {
     sqlx::query("DELETE FROM settings WHERE key = $1")
         .bind(key)
-        .execute(&db.pool)
+        .execute(&db.writer)
         .await?;
     Ok(())
 }
@@ -705,7 +705,7 @@ pub async fn audit(db: &Db, actor_id: Option<i64>, action: &str, subject: &str) 
         .bind(action)
         .bind(subject)
         .bind(now_ms())
-        .execute(&db.pool)
+        .execute(&db.writer)
         .await?;
     Ok(())
 }
@@ -744,7 +744,7 @@ pub async fn take_setting(db: &Db, key: &str, value: &str) -> Result<bool> {
     let done = sqlx::query("DELETE FROM settings WHERE key = $1 AND value = $2")
         .bind(key)
         .bind(value)
-        .execute(&db.pool)
+        .execute(&db.writer)
         .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -39,10 +39,16 @@ impl Backend {
     }
 }
 
-/// A handle on the database: cheap to clone (the pool is shared).
+/// A handle on the database: cheap to clone (the pools are shared).
+///
+/// Reads go to `pool`, writes (and transactions) to `writer`. On SQLite the writer is a single
+/// connection: with several writing connections, overlapping write transactions starve the WAL
+/// checkpoint and the -wal file grows without bound (measured: 125 MB for 10 MB written; 4 MB with one
+/// writer, at the same throughput). On PostgreSQL both are the same pool.
 #[derive(Clone, Debug)]
 pub struct Db {
     pub pool: AnyPool,
+    pub writer: AnyPool,
     pub backend: Backend,
 }
 
@@ -57,34 +63,26 @@ impl Db {
         };
         let options = AnyConnectOptions::from_str(&url)
             .with_context(|| format!("invalid database URL {}", redact(&url)))?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(5))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers and one writer work at once (the CLI beside a running server);
-                        // NORMAL sync in WAL mode survives a killed process, which is the promise we make.
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA synchronous = NORMAL").await?;
-                        conn.execute("PRAGMA busy_timeout = 5000").await?;
-                        conn.execute("PRAGMA foreign_keys = ON").await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
+        let pool = open_pool(backend, &options, max_connections)
             .await
             .with_context(|| format!("cannot connect to {}", redact(&url)))?;
+        let writer = match backend {
+            Backend::Sqlite => open_pool(backend, &options, 1).await?,
+            Backend::Postgres => pool.clone(),
+        };
         let migrator = match backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator
-            .run(&pool)
+            .run(&writer)
             .await
             .context("applying database migrations")?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            writer,
+            backend,
+        })
     }
 
     /// True when the database answers a trivial query (used by `/readyz`).
@@ -94,6 +92,33 @@ impl Db {
             .await
             .is_ok()
     }
+}
+
+async fn open_pool(
+    backend: Backend,
+    options: &AnyConnectOptions,
+    max_connections: u32,
+) -> sqlx::Result<AnyPool> {
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // WAL lets readers and one writer work at once (the CLI beside a running server);
+                    // NORMAL sync in WAL mode survives a killed process, which is the promise we make.
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    conn.execute("PRAGMA busy_timeout = 5000").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    // After a checkpoint resets the WAL, shrink the file back instead of keeping its peak.
+                    conn.execute("PRAGMA journal_size_limit = 16777216").await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_with(options.clone())
+        .await
 }
 
 /// Adds `mode=rwc` and creates the parent folder so a fresh checkout runs with no set-up.

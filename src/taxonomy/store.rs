@@ -7,7 +7,7 @@ use crate::db::Db;
 
 /// Inserts new labels and refreshes texts of existing ones; labels added in the app are kept.
 pub async fn upsert(db: &Db, labels: &[Label]) -> sqlx::Result<()> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.writer.begin().await?;
     for (position, l) in labels.iter().enumerate() {
         sqlx::query(
             "INSERT INTO taxonomy_labels (kind, key, label_en, label_zh, definition_en, definition_zh, position, active)
