@@ -52,6 +52,7 @@ const PUBLIC: Access = Access::Public;
 
 /// The routing table. Order matters where patterns overlap (`/admin/users/new` before `{id}`).
 pub fn endpoints() -> Vec<Endpoint> {
+    use crate::courses::{authoring, routes as courses};
     use accounts::{admin, routes as acc};
     vec![
         endpoint!(GET "/", PUBLIC, acc::root),
@@ -70,6 +71,21 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint!(GET "/learn", TRAINEE, acc::trainee_home),
         endpoint!(GET "/team", SUPERVISOR, acc::supervisor_home),
         endpoint!(GET "/instruct", INSTRUCTOR, acc::instructor_home),
+        endpoint!(GET "/courses", SIGNED_IN, courses::catalogue),
+        endpoint!(GET "/courses/{course}", SIGNED_IN, courses::course_page),
+        endpoint!(GET "/courses/{course}/{lesson}", SIGNED_IN, courses::lesson_page),
+        endpoint!(POST "/courses/{course}/{lesson}/complete", SIGNED_IN, courses::mark_complete),
+        endpoint!(POST "/courses/{course}/{lesson}/checks/{check}", SIGNED_IN, courses::answer_check),
+        endpoint!(GET "/instruct/courses", INSTRUCTOR, authoring::outline),
+        endpoint!(POST "/instruct/courses/{id}/modules", INSTRUCTOR, authoring::new_module),
+        endpoint!(POST "/instruct/modules/{id}/lessons", INSTRUCTOR, authoring::new_lesson),
+        endpoint!(GET "/instruct/lessons/{id}", INSTRUCTOR, authoring::editor),
+        endpoint!(POST "/instruct/lessons/{id}", INSTRUCTOR, authoring::save),
+        endpoint!(GET "/instruct/lessons/{id}/history", INSTRUCTOR, authoring::history),
+        endpoint!(GET "/instruct/lessons/{id}/versions/{version}", INSTRUCTOR, authoring::view_version),
+        endpoint!(POST "/instruct/lessons/{id}/versions/{version}/restore", INSTRUCTOR, authoring::restore_version),
+        endpoint!(POST "/instruct/lessons/{id}/publish", INSTRUCTOR, authoring::publish),
+        endpoint!(POST "/instruct/lessons/{id}/move", INSTRUCTOR, authoring::move_lesson),
         endpoint!(GET "/admin", ADMIN, admin::overview),
         endpoint!(GET "/admin/users", ADMIN, admin::users),
         endpoint!(POST "/admin/users", ADMIN, admin::create_user),
@@ -145,6 +161,14 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         .body(body)
 }
 
+/// Loads `taxonomy.toml` from the content folder into the database.
+pub async fn load_taxonomy(db: &Db, content_dir: &std::path::Path) -> anyhow::Result<()> {
+    let labels = taxonomy::load_file(&content_dir.join("taxonomy.toml"))?;
+    taxonomy::store::upsert(db, &labels)
+        .await
+        .context("storing the taxonomy")
+}
+
 /// A built, bound, not yet running application.
 pub struct Application {
     port: u16,
@@ -161,11 +185,17 @@ impl Application {
     }
 
     pub async fn build_with_db(config: Config, db: Db) -> anyhow::Result<Application> {
-        let taxonomy_file = config.content_dir.join("taxonomy.toml");
-        let labels = taxonomy::load_file(&taxonomy_file)?;
-        taxonomy::store::upsert(&db, &labels)
-            .await
-            .context("storing the taxonomy")?;
+        load_taxonomy(&db, &config.content_dir).await?;
+        let (stats, errors) = crate::courses::load_courses(&db, &config.content_dir).await?;
+        tracing::info!(
+            courses = stats.courses,
+            new_versions = stats.new_versions,
+            "content loaded"
+        );
+        for e in &errors {
+            // A broken course is skipped whole; the rest of the site starts.
+            tracing::error!(error = %e, "course not loaded");
+        }
 
         let csrf_key = match &config.session_secret {
             Some(secret) => secret.as_bytes().to_vec(),

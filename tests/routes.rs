@@ -26,6 +26,33 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/learn", "trainee"),
     ("GET", "/team", "supervisor"),
     ("GET", "/instruct", "instructor"),
+    ("GET", "/courses", "signed-in"),
+    ("GET", "/courses/{course}", "signed-in"),
+    ("GET", "/courses/{course}/{lesson}", "signed-in"),
+    ("POST", "/courses/{course}/{lesson}/complete", "signed-in"),
+    (
+        "POST",
+        "/courses/{course}/{lesson}/checks/{check}",
+        "signed-in",
+    ),
+    ("GET", "/instruct/courses", "instructor"),
+    ("POST", "/instruct/courses/{id}/modules", "instructor"),
+    ("POST", "/instruct/modules/{id}/lessons", "instructor"),
+    ("GET", "/instruct/lessons/{id}", "instructor"),
+    ("POST", "/instruct/lessons/{id}", "instructor"),
+    ("GET", "/instruct/lessons/{id}/history", "instructor"),
+    (
+        "GET",
+        "/instruct/lessons/{id}/versions/{version}",
+        "instructor",
+    ),
+    (
+        "POST",
+        "/instruct/lessons/{id}/versions/{version}/restore",
+        "instructor",
+    ),
+    ("POST", "/instruct/lessons/{id}/publish", "instructor"),
+    ("POST", "/instruct/lessons/{id}/move", "instructor"),
     ("GET", "/admin", "admin"),
     ("GET", "/admin/users", "admin"),
     ("POST", "/admin/users", "admin"),
@@ -118,7 +145,11 @@ async fn every_route_allows_exactly_the_roles_in_the_table() {
                 .to_string(),
             )
             .replace("{token}", "no-such-token")
-            .replace("{name}", "app.css");
+            .replace("{name}", "app.css")
+            .replace("{course}", "getting-started")
+            .replace("{lesson}", "welcome-and-the-lab")
+            .replace("{check}", "no-such-check")
+            .replace("{version}", "1");
         for (who, role) in WHO {
             n += 1;
             // A fresh client per request: some routes (logout, deactivate) change the session.

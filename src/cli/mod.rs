@@ -1,5 +1,6 @@
 //! The command line: one file per subcommand.
 
+pub mod content;
 pub mod demo;
 pub mod serve;
 pub mod user_add;
@@ -31,6 +32,9 @@ pub enum Command {
     /// Manage users from the command line (safe while the server runs).
     #[command(subcommand)]
     User(UserCommand),
+    /// Load course content into the database, or export it back to files.
+    #[command(subcommand)]
+    Content(content::ContentCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -77,6 +81,10 @@ pub fn main(cli: Cli) -> ExitCode {
             Some(Command::User(UserCommand::Add(args))) => {
                 init_logging("warn");
                 user_add::run(args).await
+            }
+            Some(Command::Content(command)) => {
+                init_logging("warn");
+                content::run(command).await
             }
         }
     });

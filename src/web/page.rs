@@ -112,6 +112,7 @@ impl Ctx {
         if user.roles.has(Role::Trainee) {
             add("/learn", "nav.learn");
         }
+        add("/courses", "nav.courses");
         if user.roles.has(Role::Supervisor) {
             add("/team", "nav.team");
         }
