@@ -79,6 +79,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint!(GET "/instruct/courses", INSTRUCTOR, authoring::outline),
         endpoint!(POST "/instruct/courses/{id}/modules", INSTRUCTOR, authoring::new_module),
         endpoint!(POST "/instruct/modules/{id}/lessons", INSTRUCTOR, authoring::new_lesson),
+        endpoint!(POST "/instruct/modules/{id}/move", INSTRUCTOR, authoring::move_module),
         endpoint!(GET "/instruct/lessons/{id}", INSTRUCTOR, authoring::editor),
         endpoint!(POST "/instruct/lessons/{id}", INSTRUCTOR, authoring::save),
         endpoint!(GET "/instruct/lessons/{id}/history", INSTRUCTOR, authoring::history),

@@ -240,6 +240,44 @@ async fn every_demo_role_signs_in_with_the_keyboard_and_reaches_its_home() {
         browser
             .screenshot(&format!("home-{}-en", account.roles[0].key()))
             .await;
+        if account.roles[0] == intentdojo::accounts::Role::Trainee
+            && account.email.starts_with("mei")
+        {
+            browser.goto(&app.url("/courses")).await;
+            browser.screenshot("courses-catalogue-en").await;
+            browser
+                .goto(&app.url("/courses/getting-started/welcome-and-the-lab"))
+                .await;
+            browser.screenshot("lesson-en").await;
+            // Reveal a message's reading and answer a check, with the keyboard only.
+            browser.click("details.reveal summary").await;
+            let radio = browser.find("form.check input[type=radio]").await;
+            browser
+                .post(&format!("/element/{radio}/click"), json!({}))
+                .await;
+            browser
+                .type_into("form.check input[type=radio]", "\u{E007}")
+                .await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            assert!(
+                browser.text("form.check .verdict").await.len() > 2,
+                "the check is answered and judged"
+            );
+            browser.screenshot("lesson-check-answered-en").await;
+        }
+        if account.roles[0] == intentdojo::accounts::Role::Instructor {
+            browser.goto(&app.url("/instruct/courses")).await;
+            browser.screenshot("authoring-outline-en").await;
+            browser.click("table.outline td.grow a").await;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            browser.click("button[value=preview]").await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            assert!(
+                browser.text(".preview h1").await.len() > 1,
+                "the preview shows the lesson"
+            );
+            browser.screenshot("authoring-editor-preview-en").await;
+        }
         if account.roles[0] == intentdojo::accounts::Role::Admin {
             for (path, name) in [
                 ("/admin/users", "admin-users"),
@@ -277,5 +315,20 @@ async fn every_demo_role_signs_in_with_the_keyboard_and_reaches_its_home() {
         "a supervisor is refused admin pages"
     );
     browser.screenshot("forbidden-zh-CN").await;
+    browser.click("form[action='/logout'] button").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    browser
+        .type_into("input[name=email]", "mei@demo.intentdojo")
+        .await;
+    browser
+        .type_into("input[name=password]", "demo-trainee-2026\u{E007}")
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    browser.goto(&app.url("/courses")).await;
+    browser.screenshot("courses-catalogue-zh-CN").await;
+    browser
+        .goto(&app.url("/courses/getting-started/welcome-and-the-lab"))
+        .await;
+    browser.screenshot("lesson-zh-CN").await;
     browser.close().await;
 }

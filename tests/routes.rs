@@ -38,6 +38,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/instruct/courses", "instructor"),
     ("POST", "/instruct/courses/{id}/modules", "instructor"),
     ("POST", "/instruct/modules/{id}/lessons", "instructor"),
+    ("POST", "/instruct/modules/{id}/move", "instructor"),
     ("GET", "/instruct/lessons/{id}", "instructor"),
     ("POST", "/instruct/lessons/{id}", "instructor"),
     ("GET", "/instruct/lessons/{id}/history", "instructor"),

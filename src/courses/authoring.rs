@@ -363,17 +363,41 @@ pub async fn publish(
     ))
 }
 
+fn direction(form: &FormFields) -> Result<bool, AppError> {
+    match form.get("direction") {
+        "up" => Ok(true),
+        "down" => Ok(false),
+        _ => Err(AppError::BadRequest("error.form_malformed")),
+    }
+}
+
+pub async fn move_module(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: FormFields,
+) -> Page {
+    let module_id = path_id(&id)?;
+    let up = direction(&form)?;
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM course_modules WHERE id = $1")
+        .bind(module_id)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    exists.ok_or(AppError::NotFound)?;
+    store::move_module(&state.db, module_id, up).await?;
+    Ok(see_other_with_flash(
+        &state,
+        &format!("/instruct/courses#module-{module_id}"),
+        "authoring.moved",
+    ))
+}
+
 pub async fn move_lesson(
     state: web::Data<AppState>,
     id: web::Path<String>,
     form: FormFields,
 ) -> Page {
     let (lesson, _) = lesson_or_404(&state, &id).await?;
-    let up = match form.get("direction") {
-        "up" => true,
-        "down" => false,
-        _ => return Err(AppError::BadRequest("error.form_malformed")),
-    };
+    let up = direction(&form)?;
     store::move_lesson(&state.db, lesson.id, up).await?;
     Ok(see_other_with_flash(
         &state,

@@ -147,6 +147,17 @@ pub struct CheckOption {
     pub correct: bool,
 }
 
+impl CheckOption {
+    /// The option's text with inline markdown (code, emphasis), sanitised.
+    pub fn text_html(&self) -> String {
+        inline_html(&self.text)
+    }
+
+    pub fn feedback_html(&self) -> String {
+        inline_html(&self.feedback)
+    }
+}
+
 /// An inline single-choice question; the trainee's answer is recorded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckBlock {
@@ -156,6 +167,10 @@ pub struct CheckBlock {
 }
 
 impl CheckBlock {
+    pub fn question_html(&self) -> String {
+        inline_html(&self.question)
+    }
+
     pub fn correct_index(&self) -> usize {
         self.options.iter().position(|o| o.correct).unwrap_or(0)
     }
@@ -227,6 +242,18 @@ pub fn render_inline_markdown(text: &str) -> String {
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, Parser::new_ext(text, options()));
     sanitize(&html)
+}
+
+/// One line of inline markdown as sanitised HTML without the surrounding paragraph.
+pub fn inline_html(text: &str) -> String {
+    let html = render_inline_markdown(text);
+    let trimmed = html.trim();
+    trimmed
+        .strip_prefix("<p>")
+        .and_then(|t| t.strip_suffix("</p>"))
+        .filter(|inner| !inner.contains("<p>"))
+        .unwrap_or(trimmed)
+        .to_string()
 }
 
 /// A heading id from its text: letters and digits of any script, joined by hyphens.
@@ -742,6 +769,18 @@ mod tests {
         );
         let ok = parse_lesson("+++\ntitle = \"x\"\nminutes = 3\n+++\nbody\n").unwrap();
         assert_eq!((ok.body.as_str(), ok.body_line_offset), ("body\n", 4));
+    }
+
+    #[test]
+    fn check_texts_allow_inline_markdown_but_no_html() {
+        assert_eq!(
+            inline_html("the `praise_thanks` label"),
+            "the <code>praise_thanks</code> label"
+        );
+        assert_eq!(
+            inline_html("<img src=x onerror=alert(1)>ok"),
+            "<img src=\"x\">ok"
+        );
     }
 
     #[test]

@@ -89,8 +89,8 @@ impl CheckView {
     }
 
     /// The feedback on the right option, shown after a wrong answer.
-    pub fn right_feedback(&self) -> &str {
-        &self.block.options[self.block.correct_index()].feedback
+    pub fn right_feedback(&self) -> String {
+        self.block.options[self.block.correct_index()].feedback_html()
     }
 }
 

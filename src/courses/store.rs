@@ -610,43 +610,59 @@ pub async fn create_lesson(
     Ok(lesson_id)
 }
 
-/// Swaps a lesson with its neighbour in the module (`up` = earlier). False when already at the end.
-pub async fn move_lesson(db: &Db, lesson_id: i64, up: bool) -> Result<bool> {
+/// Swaps a row with its neighbour among rows sharing a parent (`up` = earlier). False at the end.
+/// `table` and `parent` are fixed names from this module, never user input.
+async fn swap_with_neighbour(
+    db: &Db,
+    table: &str,
+    parent: &str,
+    id: i64,
+    up: bool,
+) -> Result<bool> {
     let mut tx = db.writer.begin().await?;
-    let rows = sqlx::query("SELECT module_id, position FROM lessons WHERE id = $1")
-        .bind(lesson_id)
-        .fetch_all(&mut *tx)
-        .await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {parent} AS parent, position FROM {table} WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
     let Some(row) = rows.first() else {
         return Ok(false);
     };
-    let (module_id, position): (i64, i64) = (row.try_get("module_id")?, row.try_get("position")?);
-    let neighbour_sql = if up {
-        "SELECT id, position FROM lessons WHERE module_id = $1 AND position < $2 ORDER BY position DESC LIMIT 1"
-    } else {
-        "SELECT id, position FROM lessons WHERE module_id = $1 AND position > $2 ORDER BY position ASC LIMIT 1"
-    };
-    let rows = sqlx::query(neighbour_sql)
-        .bind(module_id)
-        .bind(position)
-        .fetch_all(&mut *tx)
-        .await?;
+    let (parent_id, position): (i64, i64) = (row.try_get("parent")?, row.try_get("position")?);
+    let (cmp, order) = if up { ("<", "DESC") } else { (">", "ASC") };
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT id, position FROM {table} WHERE {parent} = $1 AND position {cmp} $2 ORDER BY position {order} LIMIT 1"
+    )))
+    .bind(parent_id)
+    .bind(position)
+    .fetch_all(&mut *tx)
+    .await?;
     let Some(n) = rows.first() else {
         return Ok(false);
     };
     let (other_id, other_position): (i64, i64) = (n.try_get("id")?, n.try_get("position")?);
-    sqlx::query("UPDATE lessons SET position = $1 WHERE id = $2")
+    let update = format!("UPDATE {table} SET position = $1 WHERE id = $2");
+    sqlx::query(sqlx::AssertSqlSafe(update.clone()))
         .bind(other_position)
-        .bind(lesson_id)
+        .bind(id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("UPDATE lessons SET position = $1 WHERE id = $2")
+    sqlx::query(sqlx::AssertSqlSafe(update))
         .bind(position)
         .bind(other_id)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
     Ok(true)
+}
+
+pub async fn move_lesson(db: &Db, lesson_id: i64, up: bool) -> Result<bool> {
+    swap_with_neighbour(db, "lessons", "module_id", lesson_id, up).await
+}
+
+pub async fn move_module(db: &Db, module_id: i64, up: bool) -> Result<bool> {
+    swap_with_neighbour(db, "course_modules", "course_id", module_id, up).await
 }
 
 // ---- progress and checks ----
