@@ -2,9 +2,11 @@
 
 pub mod accounts;
 pub mod app;
+pub mod classifier;
 pub mod cli;
 pub mod config;
 pub mod courses;
 pub mod db;
+pub mod reports;
 pub mod taxonomy;
 pub mod web;

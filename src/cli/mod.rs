@@ -1,5 +1,7 @@
 //! The command line: one file per subcommand.
 
+pub mod agreement;
+pub mod classifier;
 pub mod content;
 pub mod demo;
 pub mod serve;
@@ -35,6 +37,11 @@ pub enum Command {
     /// Load course content into the database, or export it back to files.
     #[command(subcommand)]
     Content(content::ContentCommand),
+    /// Agreement statistics (Cohen, Fleiss, Krippendorff) for labels in a CSV file: item,rater,label.
+    Agreement(agreement::AgreementArgs),
+    /// The reference classifier: evaluate it on any labeled data.
+    #[command(subcommand)]
+    Classifier(classifier::ClassifierCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -85,6 +92,14 @@ pub fn main(cli: Cli) -> ExitCode {
             Some(Command::Content(command)) => {
                 init_logging("warn");
                 content::run(command).await
+            }
+            Some(Command::Agreement(args)) => {
+                init_logging("warn");
+                agreement::run(args)
+            }
+            Some(Command::Classifier(command)) => {
+                init_logging("warn");
+                classifier::run(command).await
             }
         }
     });

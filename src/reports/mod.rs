@@ -1,0 +1,3 @@
+//! Reports: dashboards and the statistics behind them (agreement.rs: Cohen, Fleiss, Krippendorff).
+
+pub mod agreement;
