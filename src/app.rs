@@ -22,6 +22,30 @@ pub struct AppState {
     pub config: Config,
     pub csrf_key: Vec<u8>,
     pub metrics: Metrics,
+    /// The reference models; replaced whole when an instructor retrains.
+    pub classifier:
+        std::sync::RwLock<Option<std::sync::Arc<crate::classifier::reference::ReferenceModels>>>,
+}
+
+impl AppState {
+    pub fn models(&self) -> Option<std::sync::Arc<crate::classifier::reference::ReferenceModels>> {
+        self.classifier.read().ok().and_then(|m| m.clone())
+    }
+}
+
+/// Trains the reference models from the gold corpus (off the async workers) and stores the evaluation.
+pub async fn train_reference(
+    db: &Db,
+    trained_by: Option<i64>,
+) -> anyhow::Result<Option<crate::classifier::reference::ReferenceModels>> {
+    let gold = crate::lab::store::gold_messages(db).await?;
+    if gold.len() < 10 {
+        return Ok(None);
+    }
+    let (models, reports) =
+        tokio::task::spawn_blocking(move || crate::classifier::reference::train(&gold)).await??;
+    crate::classifier::reference::store_reports(db, &reports, trained_by).await?;
+    Ok(Some(models))
 }
 
 /// One route: method, path pattern, who may use it, and its handler.
@@ -48,11 +72,14 @@ const SUPERVISOR: Access = Access::AnyOf(&[Role::Supervisor]);
 const INSTRUCTOR: Access = Access::AnyOf(&[Role::Instructor]);
 const ADMIN: Access = Access::AnyOf(&[Role::Admin]);
 const SIGNED_IN: Access = Access::SignedIn;
+/// Trainees practise in the lab; instructors may try it too.
+const LAB: Access = Access::AnyOf(&[Role::Trainee, Role::Instructor]);
 const PUBLIC: Access = Access::Public;
 
 /// The routing table. Order matters where patterns overlap (`/admin/users/new` before `{id}`).
 pub fn endpoints() -> Vec<Endpoint> {
     use crate::courses::{authoring, routes as courses};
+    use crate::lab::{review, routes as lab};
     use accounts::{admin, routes as acc};
     vec![
         endpoint!(GET "/", PUBLIC, acc::root),
@@ -71,6 +98,17 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint!(GET "/learn", TRAINEE, acc::trainee_home),
         endpoint!(GET "/team", SUPERVISOR, acc::supervisor_home),
         endpoint!(GET "/instruct", INSTRUCTOR, acc::instructor_home),
+        endpoint!(GET "/lab", LAB, lab::home),
+        endpoint!(GET "/lab/next", LAB, lab::next),
+        endpoint!(GET "/lab/summary", LAB, lab::summary),
+        endpoint!(GET "/lab/items/{id}", LAB, lab::item),
+        endpoint!(POST "/lab/items/{id}", LAB, lab::submit),
+        endpoint!(GET "/lab/answers/{id}", LAB, lab::feedback),
+        endpoint!(POST "/lab/answers/{id}/flag", LAB, lab::flag),
+        endpoint!(GET "/instruct/review", INSTRUCTOR, review::queue),
+        endpoint!(POST "/instruct/review/{id}", INSTRUCTOR, review::confirm),
+        endpoint!(GET "/instruct/classifier", INSTRUCTOR, review::classifier),
+        endpoint!(POST "/instruct/classifier/train", INSTRUCTOR, review::retrain),
         endpoint!(GET "/courses", SIGNED_IN, courses::catalogue),
         endpoint!(GET "/courses/{course}", SIGNED_IN, courses::course_page),
         endpoint!(GET "/courses/{course}/{lesson}", SIGNED_IN, courses::lesson_page),
@@ -197,6 +235,20 @@ impl Application {
             // A broken course is skipped whole; the rest of the site starts.
             tracing::error!(error = %e, "course not loaded");
         }
+        let (corpus, corpus_errors) = crate::lab::load_corpus(&db, &config.content_dir).await?;
+        tracing::info!(
+            inserted = corpus.inserted,
+            updated = corpus.updated,
+            "corpus loaded"
+        );
+        for e in &corpus_errors {
+            tracing::error!(error = %e, "corpus file not loaded");
+        }
+        let models = if config.train_at_start {
+            train_reference(&db, None).await?
+        } else {
+            None
+        };
 
         let csrf_key = match &config.session_secret {
             Some(secret) => secret.as_bytes().to_vec(),
@@ -227,6 +279,7 @@ impl Application {
             config,
             csrf_key,
             metrics: Metrics::default(),
+            classifier: std::sync::RwLock::new(models.map(std::sync::Arc::new)),
         });
         let shared = state.clone();
         let server = HttpServer::new(move || {

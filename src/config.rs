@@ -63,6 +63,10 @@ pub struct ServeArgs {
     /// Maximum database connections in this instance's pool.
     #[arg(long, env = "INTENTDOJO_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
+    /// The reference classifier grades a message without gold label only at or above this confidence;
+    /// below it the answer waits for an instructor's review.
+    #[arg(long, env = "INTENTDOJO_CLASSIFIER_THRESHOLD", default_value_t = 0.8)]
+    pub classifier_threshold: f64,
     /// Log filter, e.g. info, debug, intentdojo=debug,sqlx=warn.
     #[arg(long, env = "INTENTDOJO_LOG", default_value = "info")]
     pub log_level: String,
@@ -82,6 +86,10 @@ pub struct Config {
     pub behind_proxy: bool,
     pub workers: usize,
     pub db_max_connections: u32,
+    pub classifier_threshold: f64,
+    /// Train the reference models at start (always in `serve` and `demo`; tests that do not need
+    /// the classifier turn it off to start faster).
+    pub train_at_start: bool,
     /// Demo mode creates demo accounts and never prints a setup token.
     pub demo: bool,
 }
@@ -109,6 +117,8 @@ impl Config {
             behind_proxy: false,
             workers: 2,
             db_max_connections: 16,
+            classifier_threshold: 0.8,
+            train_at_start: true,
             demo: false,
         }
     }
@@ -168,6 +178,8 @@ impl TryFrom<&ServeArgs> for Config {
                 .workers
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
             db_max_connections: args.db_max_connections,
+            classifier_threshold: args.classifier_threshold,
+            train_at_start: true,
             demo: false,
         })
     }

@@ -7,6 +7,8 @@ pub mod cli;
 pub mod config;
 pub mod courses;
 pub mod db;
+pub mod lab;
+pub mod quizzes;
 pub mod reports;
 pub mod taxonomy;
 pub mod web;

@@ -5,3 +5,4 @@
 pub mod eval;
 pub mod features;
 pub mod model;
+pub mod reference;

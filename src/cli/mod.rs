@@ -4,6 +4,7 @@ pub mod agreement;
 pub mod classifier;
 pub mod content;
 pub mod demo;
+pub mod import;
 pub mod serve;
 pub mod user_add;
 
@@ -42,6 +43,9 @@ pub enum Command {
     /// The reference classifier: evaluate it on any labeled data.
     #[command(subcommand)]
     Classifier(classifier::ClassifierCommand),
+    /// Import content from other tools.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -100,6 +104,10 @@ pub fn main(cli: Cli) -> ExitCode {
             Some(Command::Classifier(command)) => {
                 init_logging("warn");
                 classifier::run(command).await
+            }
+            Some(Command::Import(command)) => {
+                init_logging("warn");
+                import::run(command).await
             }
         }
     });

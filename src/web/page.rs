@@ -113,6 +113,9 @@ impl Ctx {
             add("/learn", "nav.learn");
         }
         add("/courses", "nav.courses");
+        if user.roles.has(Role::Trainee) || user.roles.has(Role::Instructor) {
+            add("/lab", "nav.lab");
+        }
         if user.roles.has(Role::Supervisor) {
             add("/team", "nav.team");
         }

@@ -119,6 +119,7 @@ impl TestApp {
         let database = TestDatabase::create().await;
         let mut config = Config::for_database(&database.url);
         config.workers = 2;
+        config.train_at_start = false;
         adjust(&mut config);
         let app = Application::build(config).await.expect("app builds");
         let address = format!("http://127.0.0.1:{}", app.port());

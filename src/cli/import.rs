@@ -1,0 +1,101 @@
+//! `intentdojo import gift FILE --dry-run`: check a Moodle GIFT question file and show what it holds.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+
+use crate::quizzes::gift::{self, Item};
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Read a Moodle GIFT question file. The question bank does not exist yet, so only --dry-run
+    /// works: it checks the file (every error with its line; exit 1 if there is any) and shows the
+    /// questions it holds.
+    Gift(GiftArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct GiftArgs {
+    /// The GIFT file, UTF-8 text as Moodle exports it.
+    pub file: PathBuf,
+    /// Category path for the questions that come before any $CATEGORY line, e.g. "top/Returns".
+    #[arg(long, value_name = "PATH")]
+    pub category: Option<String>,
+    /// Check the file and show its questions; nothing is stored.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the questions as a JSON array (the fields of `quizzes::gift::Item`) instead of a list.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn run(command: ImportCommand) -> anyhow::Result<()> {
+    match command {
+        ImportCommand::Gift(args) => gift_file(args),
+    }
+}
+
+fn gift_file(args: GiftArgs) -> anyhow::Result<()> {
+    if !args.dry_run {
+        anyhow::bail!(
+            "storing questions is not available yet: the question bank lands with the quizzes \
+             feature; use --dry-run to check a file"
+        );
+    }
+    let file = args.file.display();
+    let input = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("cannot read {file} (GIFT files are UTF-8 text)"))?;
+    let mut items = match gift::parse(&input) {
+        Ok(items) => items,
+        Err(errors) => {
+            for error in &errors {
+                eprintln!("{file}:{}: {}", error.line, error.message);
+            }
+            anyhow::bail!(
+                "{} error(s) in {file}; fix them all, a file with errors is not imported",
+                errors.len()
+            );
+        }
+    };
+    if let Some(category) = &args.category {
+        let category = category.trim();
+        anyhow::ensure!(
+            !category.is_empty(),
+            "--category needs a path, e.g. top/Returns"
+        );
+        items = gift::with_default_category(items, category);
+    }
+    let report = if args.json {
+        serde_json::to_string_pretty(&items)? + "\n"
+    } else {
+        listing(&file.to_string(), &items)
+    };
+    match std::io::stdout().lock().write_all(report.as_bytes()) {
+        // Piped into `head` or `jq` that stopped reading: not a failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        result => result.context("cannot write to stdout"),
+    }
+}
+
+fn listing(file: &str, items: &[Item]) -> String {
+    let questions = items
+        .iter()
+        .filter(|item| matches!(item, Item::Question(_)))
+        .count();
+    let mut out = format!("{file}: {questions} question(s), nothing stored (dry run)\n");
+    for item in items {
+        let _ = match item {
+            Item::Category { name } => writeln!(out, "$CATEGORY: {name}"),
+            Item::Question(question) => writeln!(
+                out,
+                "  {:<12} {}",
+                question.kind.type_name(),
+                question.name.replace('\n', " ")
+            ),
+        };
+    }
+    out
+}

@@ -1,0 +1,500 @@
+//! SQL for the lab: messages, answers, flags and the review queue.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::corpus::CorpusMessage;
+use super::queue::{Candidate, PastAnswer};
+use super::{Fields, Grade, Labels, grade};
+use crate::db::{Db, now_ms};
+
+pub type Result<T> = std::result::Result<T, sqlx::Error>;
+
+#[derive(Clone, Debug)]
+pub struct Message {
+    pub id: i64,
+    pub external_id: String,
+    pub text: String,
+    pub lang: String,
+    pub platform: String,
+    pub context: Vec<(bool, String)>,
+    pub gold: Labels,
+    pub rationale_en: String,
+    pub rationale_zh: String,
+    pub split: String,
+}
+
+impl Message {
+    pub fn has_gold(&self) -> bool {
+        self.gold.intent.is_some()
+    }
+}
+
+fn opt_bool(row: &AnyRow, col: &str) -> Result<Option<bool>> {
+    Ok(row.try_get::<Option<i64>, _>(col)?.map(|v| v != 0))
+}
+
+const MESSAGE_COLUMNS: &str =
+    "id, external_id, text, lang, platform, context, gold_intent, gold_emotion, gold_escalate,
+    rationale_en, rationale_zh, split";
+
+fn message_from_row(r: &AnyRow) -> Result<Message> {
+    let context: String = r.try_get("context")?;
+    let turns: Vec<serde_json::Value> = serde_json::from_str(&context).unwrap_or_default();
+    Ok(Message {
+        id: r.try_get("id")?,
+        external_id: r.try_get("external_id")?,
+        text: r.try_get("text")?,
+        lang: r.try_get("lang")?,
+        platform: r.try_get("platform")?,
+        context: turns
+            .iter()
+            .map(|t| {
+                (
+                    t["from"] == "seller",
+                    t["text"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect(),
+        gold: Labels {
+            intent: r.try_get("gold_intent")?,
+            emotion: r.try_get("gold_emotion")?,
+            escalate: opt_bool(r, "gold_escalate")?,
+        },
+        rationale_en: r.try_get("rationale_en")?,
+        rationale_zh: r.try_get("rationale_zh")?,
+        split: r.try_get("split")?,
+    })
+}
+
+/// What an import or load did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UpsertStats {
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+fn content_hash(m: &CorpusMessage) -> String {
+    crate::web::sha256_hex(&format!("{m:?}"))
+}
+
+/// Inserts new messages and updates changed ones (by external id), in one transaction.
+pub async fn upsert_messages(
+    db: &Db,
+    source: &str,
+    messages: &[CorpusMessage],
+) -> Result<UpsertStats> {
+    let mut tx = db.writer.begin().await?;
+    let mut stats = UpsertStats::default();
+    let now = now_ms();
+    for m in messages {
+        let hash = content_hash(m);
+        let existing = sqlx::query("SELECT content_hash FROM messages WHERE external_id = $1")
+            .bind(&m.id)
+            .fetch_all(&mut *tx)
+            .await?;
+        let context = serde_json::to_string(
+            &m.context
+                .iter()
+                .map(|t| serde_json::json!({"from": t.from, "text": t.text}))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap_or_else(|_| "[]".into());
+        let escalate = m.escalate.map(|b| b as i64);
+        match existing.first() {
+            Some(row) if row.try_get::<String, _>("content_hash")? == hash => stats.unchanged += 1,
+            Some(_) => {
+                sqlx::query(
+                    "UPDATE messages SET text = $1, lang = $2, platform = $3, context = $4, gold_intent = $5, gold_emotion = $6,
+                     gold_escalate = $7, rationale_en = $8, rationale_zh = $9, split = $10, hard = $11, source = $12,
+                     content_hash = $13 WHERE external_id = $14",
+                )
+                .bind(&m.text)
+                .bind(&m.lang)
+                .bind(&m.platform)
+                .bind(&context)
+                .bind(&m.intent)
+                .bind(&m.emotion)
+                .bind(escalate)
+                .bind(&m.rationale.en)
+                .bind(&m.rationale.zh)
+                .bind(&m.split)
+                .bind(m.hard as i64)
+                .bind(source)
+                .bind(&hash)
+                .bind(&m.id)
+                .execute(&mut *tx)
+                .await?;
+                stats.updated += 1;
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO messages (external_id, text, lang, platform, context, gold_intent, gold_emotion, gold_escalate,
+                     rationale_en, rationale_zh, split, hard, source, content_hash, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                )
+                .bind(&m.id)
+                .bind(&m.text)
+                .bind(&m.lang)
+                .bind(&m.platform)
+                .bind(&context)
+                .bind(&m.intent)
+                .bind(&m.emotion)
+                .bind(escalate)
+                .bind(&m.rationale.en)
+                .bind(&m.rationale.zh)
+                .bind(&m.split)
+                .bind(m.hard as i64)
+                .bind(source)
+                .bind(&hash)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                stats.inserted += 1;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(stats)
+}
+
+pub async fn message_by_id(db: &Db, id: i64) -> Result<Option<Message>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.as_ref().map(message_from_row).transpose()
+}
+
+/// A gold-labeled message for training: (external id, text, lang, intent, emotion, escalate).
+pub type GoldRow = (String, String, String, String, String, bool);
+
+pub async fn gold_messages(db: &Db) -> Result<Vec<GoldRow>> {
+    let rows = sqlx::query(
+        "SELECT external_id, text, lang, gold_intent, gold_emotion, gold_escalate FROM messages
+         WHERE gold_intent IS NOT NULL AND gold_emotion IS NOT NULL AND gold_escalate IS NOT NULL ORDER BY id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("external_id")?,
+                r.try_get("text")?,
+                r.try_get("lang")?,
+                r.try_get("gold_intent")?,
+                r.try_get("gold_emotion")?,
+                r.try_get::<i64, _>("gold_escalate")? != 0,
+            ))
+        })
+        .collect()
+}
+
+/// Practice messages for the queue (exam messages are never practice).
+pub async fn practice_candidates(db: &Db) -> Result<Vec<Candidate>> {
+    let rows = sqlx::query("SELECT id, gold_intent, lang FROM messages WHERE split = 'practice'")
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Candidate {
+                id: r.try_get("id")?,
+                intent: r
+                    .try_get::<Option<String>, _>("gold_intent")?
+                    .unwrap_or_default(),
+                lang: r.try_get("lang")?,
+            })
+        })
+        .collect()
+}
+
+/// The trainee's recent answers, newest first.
+pub async fn history(db: &Db, user_id: i64, limit: i64) -> Result<Vec<PastAnswer>> {
+    let rows = sqlx::query(
+        "SELECT a.message_id, COALESCE(a.ref_intent, m.gold_intent, '') AS intent, m.lang, a.correct, a.answered_at
+         FROM lab_answers a JOIN messages m ON m.id = a.message_id WHERE a.user_id = $1
+         ORDER BY a.answered_at DESC, a.id DESC LIMIT $2",
+    )
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(PastAnswer {
+                message_id: r.try_get("message_id")?,
+                intent: r.try_get("intent")?,
+                lang: r.try_get("lang")?,
+                correct: opt_bool(r, "correct")?,
+                answered_at: r.try_get("answered_at")?,
+            })
+        })
+        .collect()
+}
+
+/// One stored answer with the reference it was graded against.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    pub id: i64,
+    pub user_id: i64,
+    pub message_id: i64,
+    pub fields: Fields,
+    pub given: Labels,
+    pub ref_source: String,
+    pub reference: Labels,
+    pub grade: Grade,
+    pub correct: Option<bool>,
+    pub classifier_intent: Option<String>,
+    pub classifier_confidence: Option<f64>,
+    pub millis: i64,
+    pub answered_at: i64,
+}
+
+const ANSWER_COLUMNS: &str = "id, user_id, message_id, fields, given_intent, given_emotion, given_escalate, ref_source,
+    ref_intent, ref_emotion, ref_escalate, intent_correct, emotion_correct, escalate_correct, correct, classifier_intent,
+    classifier_confidence, millis, answered_at";
+
+fn answer_from_row(r: &AnyRow) -> Result<Answer> {
+    let fields: String = r.try_get("fields")?;
+    Ok(Answer {
+        id: r.try_get("id")?,
+        user_id: r.try_get("user_id")?,
+        message_id: r.try_get("message_id")?,
+        fields: Fields::from_key(&fields),
+        given: Labels {
+            intent: r.try_get("given_intent")?,
+            emotion: r.try_get("given_emotion")?,
+            escalate: opt_bool(r, "given_escalate")?,
+        },
+        ref_source: r.try_get("ref_source")?,
+        reference: Labels {
+            intent: r.try_get("ref_intent")?,
+            emotion: r.try_get("ref_emotion")?,
+            escalate: opt_bool(r, "ref_escalate")?,
+        },
+        grade: Grade {
+            intent: opt_bool(r, "intent_correct")?,
+            emotion: opt_bool(r, "emotion_correct")?,
+            escalate: opt_bool(r, "escalate_correct")?,
+        },
+        correct: opt_bool(r, "correct")?,
+        classifier_intent: r.try_get("classifier_intent")?,
+        classifier_confidence: r.try_get("classifier_confidence")?,
+        millis: r.try_get("millis")?,
+        answered_at: r.try_get("answered_at")?,
+    })
+}
+
+pub struct NewAnswer<'a> {
+    pub user_id: i64,
+    pub message_id: i64,
+    pub fields: Fields,
+    pub given: &'a Labels,
+    pub ref_source: &'a str,
+    pub reference: &'a Labels,
+    pub classifier: Option<(&'a str, f64)>,
+    pub millis: i64,
+}
+
+fn b(v: Option<bool>) -> Option<i64> {
+    v.map(|x| x as i64)
+}
+
+/// Stores an answer (committed before the trainee sees feedback: an acknowledged answer is kept).
+pub async fn insert_answer(db: &Db, a: &NewAnswer<'_>) -> Result<i64> {
+    let g = grade(a.given, a.reference, a.fields);
+    let rows = sqlx::query(
+        "INSERT INTO lab_answers (user_id, message_id, fields, given_intent, given_emotion, given_escalate, ref_source,
+         ref_intent, ref_emotion, ref_escalate, intent_correct, emotion_correct, escalate_correct, correct,
+         classifier_intent, classifier_confidence, millis, answered_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
+    )
+    .bind(a.user_id)
+    .bind(a.message_id)
+    .bind(a.fields.key())
+    .bind(&a.given.intent)
+    .bind(&a.given.emotion)
+    .bind(b(a.given.escalate))
+    .bind(a.ref_source)
+    .bind(&a.reference.intent)
+    .bind(&a.reference.emotion)
+    .bind(b(a.reference.escalate))
+    .bind(b(g.intent))
+    .bind(b(g.emotion))
+    .bind(b(g.escalate))
+    .bind(b(g.overall(a.fields)))
+    .bind(a.classifier.map(|c| c.0))
+    .bind(a.classifier.map(|c| c.1))
+    .bind(a.millis)
+    .bind(now_ms())
+    .fetch_all(&db.writer)
+    .await?;
+    rows.first().ok_or(sqlx::Error::RowNotFound)?.try_get("id")
+}
+
+pub async fn answer_by_id(db: &Db, id: i64) -> Result<Option<Answer>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ANSWER_COLUMNS} FROM lab_answers WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.as_ref().map(answer_from_row).transpose()
+}
+
+/// A user's answers since a time, oldest first (the session summary).
+pub async fn answers_since(db: &Db, user_id: i64, since: i64) -> Result<Vec<Answer>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ANSWER_COLUMNS} FROM lab_answers WHERE user_id = $1 AND answered_at >= $2 ORDER BY answered_at, id"
+    )))
+    .bind(user_id)
+    .bind(since)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(answer_from_row).collect()
+}
+
+pub async fn flag(
+    db: &Db,
+    user_id: i64,
+    message_id: i64,
+    answer_id: i64,
+    note: &str,
+) -> Result<()> {
+    sqlx::query("INSERT INTO lab_flags (user_id, message_id, answer_id, note, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(user_id)
+        .bind(message_id)
+        .bind(answer_id)
+        .bind(note)
+        .bind(now_ms())
+        .execute(&db.writer)
+        .await?;
+    Ok(())
+}
+
+/// A message waiting for an instructor, with why.
+#[derive(Clone, Debug)]
+pub struct ReviewItem {
+    pub message: Message,
+    pub open_flags: i64,
+    pub pending_answers: i64,
+    pub notes: Vec<String>,
+    /// (intent given, how many times) by trainees.
+    pub given: Vec<(String, i64)>,
+}
+
+/// Messages with unresolved flags or ungraded answers, most urgent first.
+pub async fn review_queue(db: &Db, limit: i64) -> Result<Vec<ReviewItem>> {
+    let rows = sqlx::query(
+        "SELECT m.id,
+            (SELECT COUNT(*) FROM lab_flags f WHERE f.message_id = m.id AND f.resolved_at IS NULL) AS flags,
+            (SELECT COUNT(*) FROM lab_answers a WHERE a.message_id = m.id AND a.ref_source = 'pending') AS pending
+         FROM messages m
+         WHERE EXISTS (SELECT 1 FROM lab_flags f WHERE f.message_id = m.id AND f.resolved_at IS NULL)
+            OR EXISTS (SELECT 1 FROM lab_answers a WHERE a.message_id = m.id AND a.ref_source = 'pending')
+         ORDER BY m.id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let id: i64 = r.try_get("id")?;
+        let Some(message) = message_by_id(db, id).await? else {
+            continue;
+        };
+        let notes = sqlx::query("SELECT note FROM lab_flags WHERE message_id = $1 AND resolved_at IS NULL AND note <> '' ORDER BY id")
+            .bind(id)
+            .fetch_all(&db.pool)
+            .await?
+            .iter()
+            .map(|n| n.try_get("note"))
+            .collect::<Result<_>>()?;
+        let given = sqlx::query(
+            "SELECT given_intent, COUNT(*) AS n FROM lab_answers WHERE message_id = $1 AND given_intent IS NOT NULL
+             GROUP BY given_intent ORDER BY n DESC, given_intent",
+        )
+        .bind(id)
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|g| Ok((g.try_get("given_intent")?, g.try_get("n")?)))
+        .collect::<Result<_>>()?;
+        out.push(ReviewItem {
+            message,
+            open_flags: r.try_get("flags")?,
+            pending_answers: r.try_get("pending")?,
+            notes,
+            given,
+        });
+    }
+    Ok(out)
+}
+
+/// Makes an instructor's reading gold and regrades every stored answer on the message against it,
+/// resolving its flags, in one transaction. Returns how many answers were regraded.
+pub async fn set_gold_and_regrade(
+    db: &Db,
+    message_id: i64,
+    gold: &Labels,
+    rationale: (&str, &str),
+    reviewer_id: i64,
+) -> Result<usize> {
+    let mut tx = db.writer.begin().await?;
+    sqlx::query(
+        "UPDATE messages SET gold_intent = $1, gold_emotion = $2, gold_escalate = $3, rationale_en = $4, rationale_zh = $5
+         WHERE id = $6",
+    )
+    .bind(&gold.intent)
+    .bind(&gold.emotion)
+    .bind(b(gold.escalate))
+    .bind(rationale.0)
+    .bind(rationale.1)
+    .bind(message_id)
+    .execute(&mut *tx)
+    .await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ANSWER_COLUMNS} FROM lab_answers WHERE message_id = $1"
+    )))
+    .bind(message_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let answers: Vec<Answer> = rows.iter().map(answer_from_row).collect::<Result<_>>()?;
+    for a in &answers {
+        let g = grade(&a.given, gold, a.fields);
+        sqlx::query(
+            "UPDATE lab_answers SET ref_source = 'gold', ref_intent = $1, ref_emotion = $2, ref_escalate = $3,
+             intent_correct = $4, emotion_correct = $5, escalate_correct = $6, correct = $7 WHERE id = $8",
+        )
+        .bind(&gold.intent)
+        .bind(&gold.emotion)
+        .bind(b(gold.escalate))
+        .bind(b(g.intent))
+        .bind(b(g.emotion))
+        .bind(b(g.escalate))
+        .bind(b(g.overall(a.fields)))
+        .bind(a.id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("UPDATE lab_flags SET resolved_at = $1, resolved_by = $2 WHERE message_id = $3 AND resolved_at IS NULL")
+        .bind(now_ms())
+        .bind(reviewer_id)
+        .bind(message_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(answers.len())
+}
+
+pub async fn count_messages(db: &Db) -> Result<(i64, i64)> {
+    let r = sqlx::query(
+        "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(CASE WHEN gold_intent IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS gold FROM messages",
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    Ok((r.try_get("n")?, r.try_get("gold")?))
+}
