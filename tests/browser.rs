@@ -188,6 +188,20 @@ impl Session<'_> {
             .unwrap_or_default()
     }
 
+    /// Presses keys on whatever has focus (the W3C Actions API), like a person at the keyboard.
+    async fn press(&self, keys: &str) {
+        let mut actions = Vec::new();
+        for k in keys.chars() {
+            actions.push(json!({"type": "keyDown", "value": k.to_string()}));
+            actions.push(json!({"type": "keyUp", "value": k.to_string()}));
+        }
+        self.post(
+            "/actions",
+            json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}),
+        )
+        .await;
+    }
+
     async fn screenshot(&self, name: &str) {
         let png = self.get("/screenshot").await["value"]
             .as_str()
@@ -211,7 +225,7 @@ async fn every_demo_role_signs_in_with_the_keyboard_and_reaches_its_home() {
     let Some(driver) = Driver::start().await else {
         return;
     };
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(|c| c.train_at_start = true).await;
     intentdojo::cli::demo::seed_accounts(&app.db).await.unwrap();
 
     let browser = driver.session("en").await;
@@ -264,6 +278,44 @@ async fn every_demo_role_signs_in_with_the_keyboard_and_reaches_its_home() {
                 "the check is answered and judged"
             );
             browser.screenshot("lesson-check-answered-en").await;
+
+            // The lab, with the keyboard only: pick intent, emotion, escalation, Enter.
+            browser.goto(&app.url("/lab")).await;
+            browser.screenshot("lab-home-en").await;
+            browser.goto(&app.url("/lab/next?mode=full")).await;
+            assert!(browser.current_path().await.starts_with("/lab/items/"));
+            browser.screenshot("lab-item-en").await;
+            browser.press("1").await;
+            browser.press("2").await;
+            browser.press("1").await;
+            browser.screenshot("lab-item-chosen-en").await;
+            browser.press("\u{E007}").await;
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            assert!(
+                browser.current_path().await.starts_with("/lab/answers/"),
+                "Enter submitted the labels"
+            );
+            browser.screenshot("lab-feedback-en").await;
+            // Enter goes on to the next message; s skips it.
+            browser.press("\u{E007}").await;
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            let first = browser.current_path().await;
+            assert!(
+                first.starts_with("/lab/items/"),
+                "Enter led to the next item: {first}"
+            );
+            browser.press("s").await;
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            let second = browser.current_path().await;
+            assert!(
+                second.starts_with("/lab/items/") && second != first,
+                "s skipped to another item"
+            );
+            let answers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM lab_answers")
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap();
+            assert_eq!(answers, 1);
         }
         if account.roles[0] == intentdojo::accounts::Role::Instructor {
             browser.goto(&app.url("/instruct/courses")).await;
@@ -330,5 +382,11 @@ async fn every_demo_role_signs_in_with_the_keyboard_and_reaches_its_home() {
         .goto(&app.url("/courses/getting-started/welcome-and-the-lab"))
         .await;
     browser.screenshot("lesson-zh-CN").await;
+    browser.goto(&app.url("/lab/next?mode=full")).await;
+    browser.press("342").await;
+    browser.press("\u{E007}").await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(browser.current_path().await.starts_with("/lab/answers/"));
+    browser.screenshot("lab-feedback-zh-CN").await;
     browser.close().await;
 }

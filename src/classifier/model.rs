@@ -184,34 +184,43 @@ impl Model {
         for f in features::extract(text) {
             *seen.entry(f).or_default() += 1.0;
         }
-        let mut contributions: Vec<Contribution> = seen
-            .into_iter()
-            .map(|(f, count)| {
-                let j = f.bucket();
-                let here = self.row(c)[j];
-                let there = match other {
-                    Some(o) => self.row(o)[j],
-                    // No runner-up: compare with the average class.
-                    None => {
-                        (0..self.classes.len()).map(|k| self.row(k)[j]).sum::<f64>()
-                            / self.classes.len() as f64
-                    }
-                };
-                Contribution {
-                    feature: f.display(),
-                    weight: count * (here - there),
+        let score = |f: &Feature, count: f64| {
+            let j = f.bucket();
+            let here = self.row(c)[j];
+            let there = match other {
+                Some(o) => self.row(o)[j],
+                // No runner-up: compare with the average class.
+                None => {
+                    (0..self.classes.len()).map(|k| self.row(k)[j]).sum::<f64>()
+                        / self.classes.len() as f64
                 }
-            })
-            .filter(|c| c.weight > 0.0)
-            .collect();
-        contributions.sort_by(|a, b| {
-            b.weight
-                .total_cmp(&a.weight)
-                .then(a.feature.cmp(&b.feature))
-        });
-        // Prefer whole words and bigrams; character n-grams only fill up (they explain Japanese).
-        contributions.dedup_by(|a, b| a.feature == b.feature);
+            };
+            count * (here - there)
+        };
+        let ranked = |words: bool| {
+            let mut list: Vec<Contribution> = seen
+                .iter()
+                .filter(|(f, _)| matches!(f, Feature::Chars(_)) != words)
+                .map(|(f, count)| Contribution {
+                    feature: f.display(),
+                    weight: score(f, *count),
+                })
+                .filter(|c| c.weight > 0.0)
+                .collect();
+            list.sort_by(|a, b| {
+                b.weight
+                    .total_cmp(&a.weight)
+                    .then(a.feature.cmp(&b.feature))
+            });
+            list
+        };
+        // Whole words and word pairs read best; character n-grams fill up (they explain Japanese).
+        let mut contributions = ranked(true);
         contributions.truncate(top);
+        if contributions.len() < top {
+            let room = top - contributions.len();
+            contributions.extend(ranked(false).into_iter().take(room));
+        }
         contributions
     }
 }

@@ -325,7 +325,17 @@ pub async fn submit(
 
 pub struct Prediction {
     pub label: String,
-    pub percent: u32,
+    /// One decimal, never rounded up to a certain-looking 100.
+    pub percent: String,
+}
+
+fn percent(confidence: f64) -> String {
+    let p = (confidence * 1000.0).floor() / 10.0;
+    if confidence < 1.0 && p >= 100.0 {
+        "99.9".to_string()
+    } else {
+        format!("{p:.1}")
+    }
 }
 
 #[derive(Template)]
@@ -353,6 +363,18 @@ impl FeedbackPage {
 
     fn label_name(&self, key: &str) -> String {
         name_of(&self.intents, &Some(key.to_string()), self.ctx.locale)
+    }
+
+    fn emotion_label(&self, key: &str) -> String {
+        name_of(&self.emotions, &Some(key.to_string()), self.ctx.locale)
+    }
+
+    fn escalate_label(&self, key: &str) -> &str {
+        self.ctx.t(if key == "yes" {
+            "lab.escalate_yes"
+        } else {
+            "lab.escalate_no"
+        })
     }
 
     fn rationale(&self) -> &str {
@@ -423,7 +445,7 @@ pub async fn feedback(
                 .explain(&message.text, &i.label, i.runner_up.as_deref(), 6);
             let p = |p: &crate::classifier::model::Prediction| Prediction {
                 label: p.label.clone(),
-                percent: (p.confidence * 100.0).round() as u32,
+                percent: percent(p.confidence),
             };
             (Some((p(&i), p(&e), p(&x))), words)
         }
