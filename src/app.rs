@@ -79,7 +79,7 @@ const PUBLIC: Access = Access::Public;
 /// The routing table. Order matters where patterns overlap (`/admin/users/new` before `{id}`).
 pub fn endpoints() -> Vec<Endpoint> {
     use crate::courses::{authoring, routes as courses};
-    use crate::lab::{review, routes as lab};
+    use crate::lab::{corpus_admin, review, routes as lab};
     use accounts::{admin, routes as acc};
     vec![
         endpoint!(GET "/", PUBLIC, acc::root),
@@ -105,6 +105,9 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint!(POST "/lab/items/{id}", LAB, lab::submit),
         endpoint!(GET "/lab/answers/{id}", LAB, lab::feedback),
         endpoint!(POST "/lab/answers/{id}/flag", LAB, lab::flag),
+        endpoint!(GET "/instruct/corpus", INSTRUCTOR, corpus_admin::page),
+        endpoint!(POST "/instruct/corpus/import", INSTRUCTOR, corpus_admin::upload),
+        endpoint!(GET "/instruct/corpus/export/{file}", INSTRUCTOR, corpus_admin::download),
         endpoint!(GET "/instruct/review", INSTRUCTOR, review::queue),
         endpoint!(POST "/instruct/review/{id}", INSTRUCTOR, review::confirm),
         endpoint!(GET "/instruct/classifier", INSTRUCTOR, review::classifier),

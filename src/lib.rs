@@ -6,6 +6,7 @@ pub mod classifier;
 pub mod cli;
 pub mod config;
 pub mod courses;
+pub mod csv;
 pub mod db;
 pub mod lab;
 pub mod quizzes;

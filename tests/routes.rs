@@ -33,6 +33,9 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/lab/items/{id}", "trainee,instructor"),
     ("GET", "/lab/answers/{id}", "trainee,instructor"),
     ("POST", "/lab/answers/{id}/flag", "trainee,instructor"),
+    ("GET", "/instruct/corpus", "instructor"),
+    ("POST", "/instruct/corpus/import", "instructor"),
+    ("GET", "/instruct/corpus/export/{file}", "instructor"),
     ("GET", "/instruct/review", "instructor"),
     ("POST", "/instruct/review/{id}", "instructor"),
     ("GET", "/instruct/classifier", "instructor"),
@@ -158,6 +161,7 @@ async fn every_route_allows_exactly_the_roles_in_the_table() {
             )
             .replace("{token}", "no-such-token")
             .replace("{name}", "app.css")
+            .replace("{file}", "messages.csv")
             .replace("{course}", "getting-started")
             .replace("{lesson}", "welcome-and-the-lab")
             .replace("{check}", "no-such-check")

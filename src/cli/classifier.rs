@@ -13,6 +13,28 @@ pub enum ClassifierCommand {
     /// Train on TRAIN.jsonl and report accuracy and macro-F1 on TEST.jsonl. Lines are JSON objects
     /// with a `text` and a label field (other fields are ignored).
     Eval(EvalArgs),
+    /// Train the app's reference models (intent, emotion, escalate) from the gold corpus in the
+    /// database, store their held-out evaluation (shown on /instruct/classifier) and print it.
+    /// A running server uses its own models until it restarts or an instructor retrains.
+    Train(DbArgs),
+    /// Read one message the way the app's reference models do: trains them from the gold corpus
+    /// (as the server does at start), then prints each field's prediction, its confidence and the
+    /// words that pushed the intent.
+    Predict(PredictArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DbArgs {
+    #[arg(long, env = "INTENTDOJO_DATABASE_URL", default_value = crate::config::DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+}
+
+#[derive(Args, Debug)]
+pub struct PredictArgs {
+    /// The buyer message (read from standard input when omitted).
+    pub text: Option<String>,
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 #[derive(Args, Debug)]
@@ -63,8 +85,68 @@ pub fn read_labeled(path: &Path, field: &str) -> anyhow::Result<Vec<(String, Str
     Ok(out)
 }
 
+async fn trained(
+    database_url: &str,
+    store: bool,
+) -> anyhow::Result<crate::classifier::reference::ReferenceModels> {
+    let db = crate::db::Db::connect(database_url, 2).await?;
+    let gold = crate::lab::store::gold_messages(&db).await?;
+    anyhow::ensure!(
+        gold.len() >= 10,
+        "only {} gold messages in the database: load content first",
+        gold.len()
+    );
+    let (models, reports) =
+        tokio::task::spawn_blocking(move || crate::classifier::reference::train(&gold)).await??;
+    if store {
+        crate::classifier::reference::store_reports(&db, &reports, None).await?;
+        for r in &reports {
+            println!(
+                "{:<9} trained on {} in {:.2} s; held-out accuracy {:.3}, macro-F1 {:.3} (n={})",
+                r.field,
+                r.n_train,
+                r.train_seconds,
+                r.evaluation.accuracy,
+                r.evaluation.macro_f1,
+                r.n_test
+            );
+        }
+    }
+    Ok(models)
+}
+
 pub async fn run(command: ClassifierCommand) -> anyhow::Result<()> {
     match command {
+        ClassifierCommand::Train(args) => {
+            trained(&args.database_url, true).await?;
+            Ok(())
+        }
+        ClassifierCommand::Predict(args) => {
+            let text = match args.text {
+                Some(t) => t,
+                None => std::io::read_to_string(std::io::stdin())?,
+            };
+            anyhow::ensure!(!text.trim().is_empty(), "give a message to read");
+            let models = trained(&args.db.database_url, false).await?;
+            for (field, model) in [
+                ("intent", &models.intent),
+                ("emotion", &models.emotion),
+                ("escalate", &models.escalate),
+            ] {
+                let p = model.predict(&text);
+                println!("{field:<9} {} ({:.1}%)", p.label, p.confidence * 100.0);
+            }
+            let p = models.intent.predict(&text);
+            let words = models
+                .intent
+                .explain(&text, &p.label, p.runner_up.as_deref(), 6);
+            let list: Vec<String> = words
+                .iter()
+                .map(|w| format!("{} (+{:.2})", w.feature, w.weight))
+                .collect();
+            println!("because  {}", list.join(", "));
+            Ok(())
+        }
         ClassifierCommand::Eval(args) => {
             let train = read_labeled(&args.train, &args.field)?;
             let test = read_labeled(&args.test, &args.field)?;

@@ -10,8 +10,9 @@ use crate::db::Db;
 
 #[derive(Subcommand, Debug)]
 pub enum ContentCommand {
-    /// Load the taxonomy and courses from a content folder (idempotent: unchanged files are skipped,
-    /// a changed lesson becomes a new version, progress is kept). Exits 1 if any file is broken.
+    /// Load the taxonomy, courses and message corpus from a content folder (idempotent: unchanged
+    /// files are skipped, a changed lesson becomes a new version, progress is kept). Exits 1 if any
+    /// file is broken; a broken course or corpus file loads nothing, the others load.
     Load(LoadArgs),
     /// Write every course (course.toml and the current text of each lesson) to a folder in the same
     /// layout, so that loading it again changes nothing.
@@ -45,14 +46,20 @@ pub async fn run(command: ContentCommand) -> anyhow::Result<()> {
                 "loaded {} course(s): {} new lesson version(s), {} unchanged file(s)",
                 stats.courses, stats.new_versions, stats.unchanged_files
             );
+            let (corpus, corpus_errors) = crate::lab::load_corpus(&db, &args.dir).await?;
+            println!(
+                "corpus: {} new, {} updated, {} unchanged message(s)",
+                corpus.inserted, corpus.updated, corpus.unchanged
+            );
             for e in &errors {
                 eprintln!("error: {e} (nothing of this course was loaded)");
             }
-            if !errors.is_empty() {
-                anyhow::bail!(
-                    "{} course(s) not loaded because of the errors above",
-                    errors.len()
-                );
+            for e in &corpus_errors {
+                eprintln!("error: {e} (nothing of this file was loaded)");
+            }
+            let broken = errors.len() + corpus_errors.len();
+            if broken > 0 {
+                anyhow::bail!("{broken} problem(s) above: the files they are in were not loaded");
             }
             Ok(())
         }

@@ -15,6 +15,9 @@ pub enum ImportCommand {
     /// works: it checks the file (every error with its line; exit 1 if there is any) and shows the
     /// questions it holds.
     Gift(GiftArgs),
+    /// Add buyer messages to the lab's corpus from jsonl, csv or a Label Studio JSON export. The file
+    /// is checked whole first (every error with its line); it is imported completely or not at all.
+    Messages(super::import_messages::MessagesArgs),
 }
 
 #[derive(Args, Debug)]
@@ -35,6 +38,7 @@ pub struct GiftArgs {
 pub async fn run(command: ImportCommand) -> anyhow::Result<()> {
     match command {
         ImportCommand::Gift(args) => gift_file(args),
+        ImportCommand::Messages(args) => super::import_messages::run(args).await,
     }
 }
 

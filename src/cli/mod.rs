@@ -4,7 +4,9 @@ pub mod agreement;
 pub mod classifier;
 pub mod content;
 pub mod demo;
+pub mod export;
 pub mod import;
+pub mod import_messages;
 pub mod serve;
 pub mod user_add;
 
@@ -46,6 +48,9 @@ pub enum Command {
     /// Import content from other tools.
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Export lab answers or the message corpus to standard output.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -104,6 +109,10 @@ pub fn main(cli: Cli) -> ExitCode {
             Some(Command::Classifier(command)) => {
                 init_logging("warn");
                 classifier::run(command).await
+            }
+            Some(Command::Export(command)) => {
+                init_logging("warn");
+                export::run(command).await
             }
             Some(Command::Import(command)) => {
                 init_logging("warn");

@@ -69,7 +69,7 @@ pub struct Keys<'a> {
 
 pub const MAX_TEXT_CHARS: usize = 4000;
 
-fn check(m: &CorpusMessage, keys: &Keys) -> Result<(), String> {
+pub fn check(m: &CorpusMessage, keys: &Keys) -> Result<(), String> {
     let id_ok = !m.id.is_empty()
         && m.id.len() <= 64
         && m.id

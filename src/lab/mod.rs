@@ -2,6 +2,8 @@
 //! the reference (the gold label, else the classifier when confident, else an instructor's review).
 
 pub mod corpus;
+pub mod corpus_admin;
+pub mod import;
 pub mod queue;
 pub mod review;
 pub mod routes;
@@ -128,6 +130,21 @@ pub fn grade(given: &Labels, reference: &Labels, fields: Fields) -> Grade {
             None
         },
     }
+}
+
+/// The intent and emotion keys of the taxonomy, for validating imported labels.
+pub async fn keys(db: &Db) -> sqlx::Result<(HashSet<String>, HashSet<String>)> {
+    let intents = taxonomy::store::list(db, LabelKind::Intent)
+        .await?
+        .into_iter()
+        .map(|l| l.key)
+        .collect();
+    let emotions = taxonomy::store::list(db, LabelKind::Emotion)
+        .await?
+        .into_iter()
+        .map(|l| l.key)
+        .collect();
+    Ok((intents, emotions))
 }
 
 /// Loads every corpus file under `root/datasets`. Each file is all or nothing; broken files are

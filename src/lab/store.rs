@@ -85,6 +85,16 @@ pub async fn upsert_messages(
     source: &str,
     messages: &[CorpusMessage],
 ) -> Result<UpsertStats> {
+    upsert_messages_with_progress(db, source, messages, &mut |_| {}).await
+}
+
+/// As `upsert_messages`, calling `progress` with the number of messages done so far.
+pub async fn upsert_messages_with_progress(
+    db: &Db,
+    source: &str,
+    messages: &[CorpusMessage],
+    progress: &mut (dyn FnMut(usize) + Send),
+) -> Result<UpsertStats> {
     let mut tx = db.writer.begin().await?;
     let mut stats = UpsertStats::default();
     let now = now_ms();
@@ -154,9 +164,195 @@ pub async fn upsert_messages(
                 stats.inserted += 1;
             }
         }
+        let done = stats.inserted + stats.updated + stats.unchanged;
+        if done % 500 == 0 {
+            progress(done);
+        }
     }
     tx.commit().await?;
+    progress(messages.len());
     Ok(stats)
+}
+
+/// The corpus in the JSONL schema of `content/datasets` (one JSON object per message).
+pub async fn export_messages(db: &Db) -> Result<Vec<serde_json::Value>> {
+    let rows = sqlx::query(
+        "SELECT external_id, text, lang, platform, context, gold_intent, gold_emotion, gold_escalate, rationale_en,
+         rationale_zh, split, hard FROM messages ORDER BY id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let context: String = r.try_get("context")?;
+            let mut m = serde_json::json!({
+                "id": r.try_get::<String, _>("external_id")?,
+                "text": r.try_get::<String, _>("text")?,
+                "lang": r.try_get::<String, _>("lang")?,
+                "platform": r.try_get::<String, _>("platform")?,
+                "context": serde_json::from_str::<serde_json::Value>(&context).unwrap_or_default(),
+                "rationale": {"en": r.try_get::<String, _>("rationale_en")?, "zh-CN": r.try_get::<String, _>("rationale_zh")?},
+                "split": r.try_get::<String, _>("split")?,
+                "hard": r.try_get::<i64, _>("hard")? != 0,
+            });
+            if let Some(i) = r.try_get::<Option<String>, _>("gold_intent")? {
+                m["intent"] = i.into();
+            }
+            if let Some(e) = r.try_get::<Option<String>, _>("gold_emotion")? {
+                m["emotion"] = e.into();
+            }
+            if let Some(x) = opt_bool(r, "gold_escalate")? {
+                m["escalate"] = x.into();
+            }
+            Ok(m)
+        })
+        .collect()
+}
+
+/// One row of the answers export.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AnswerExport {
+    pub id: i64,
+    pub trainee: String,
+    pub message_id: String,
+    pub fields: String,
+    pub given_intent: Option<String>,
+    pub given_emotion: Option<String>,
+    pub given_escalate: Option<bool>,
+    pub reference_source: String,
+    pub reference_intent: Option<String>,
+    pub reference_emotion: Option<String>,
+    pub reference_escalate: Option<bool>,
+    pub correct: Option<bool>,
+    pub seconds: f64,
+    pub answered_at: String,
+}
+
+pub const ANSWER_EXPORT_COLUMNS: [&str; 14] = [
+    "id",
+    "trainee",
+    "message_id",
+    "fields",
+    "given_intent",
+    "given_emotion",
+    "given_escalate",
+    "reference_source",
+    "reference_intent",
+    "reference_emotion",
+    "reference_escalate",
+    "correct",
+    "seconds",
+    "answered_at",
+];
+
+impl AnswerExport {
+    pub fn csv_fields(&self) -> Vec<String> {
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        let b = |v: &Option<bool>| {
+            v.map(|x| if x { "yes" } else { "no" }.to_string())
+                .unwrap_or_default()
+        };
+        vec![
+            self.id.to_string(),
+            self.trainee.clone(),
+            self.message_id.clone(),
+            self.fields.clone(),
+            o(&self.given_intent),
+            o(&self.given_emotion),
+            b(&self.given_escalate),
+            self.reference_source.clone(),
+            o(&self.reference_intent),
+            o(&self.reference_emotion),
+            b(&self.reference_escalate),
+            b(&self.correct),
+            format!("{:.1}", self.seconds),
+            self.answered_at.clone(),
+        ]
+    }
+}
+
+/// Every lab answer with its trainee and message, oldest first.
+pub async fn export_answers(db: &Db) -> Result<Vec<AnswerExport>> {
+    let rows = sqlx::query(
+        "SELECT a.id, u.email, m.external_id, a.fields, a.given_intent, a.given_emotion, a.given_escalate, a.ref_source,
+         a.ref_intent, a.ref_emotion, a.ref_escalate, a.correct, a.millis, a.answered_at
+         FROM lab_answers a JOIN users u ON u.id = a.user_id JOIN messages m ON m.id = a.message_id ORDER BY a.id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(AnswerExport {
+                id: r.try_get("id")?,
+                trainee: r.try_get("email")?,
+                message_id: r.try_get("external_id")?,
+                fields: r.try_get("fields")?,
+                given_intent: r.try_get("given_intent")?,
+                given_emotion: r.try_get("given_emotion")?,
+                given_escalate: opt_bool(r, "given_escalate")?,
+                reference_source: r.try_get("ref_source")?,
+                reference_intent: r.try_get("ref_intent")?,
+                reference_emotion: r.try_get("ref_emotion")?,
+                reference_escalate: opt_bool(r, "ref_escalate")?,
+                correct: opt_bool(r, "correct")?,
+                seconds: r.try_get::<i64, _>("millis")? as f64 / 1000.0,
+                answered_at: crate::web::page::format_iso(r.try_get("answered_at")?),
+            })
+        })
+        .collect()
+}
+
+/// The corpus as CSV lines (header first), the import's CSV columns.
+pub fn messages_csv(messages: &[serde_json::Value]) -> String {
+    let columns = [
+        "id",
+        "text",
+        "lang",
+        "platform",
+        "intent",
+        "emotion",
+        "escalate",
+        "rationale_en",
+        "rationale_zh",
+        "split",
+        "hard",
+    ];
+    let mut out = crate::csv::line(&columns);
+    out.push_str("\r\n");
+    for m in messages {
+        let s = |k: &str| m[k].as_str().unwrap_or_default().to_string();
+        let escalate = match m["escalate"].as_bool() {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "",
+        };
+        let fields = [
+            s("id"),
+            s("text"),
+            s("lang"),
+            s("platform"),
+            s("intent"),
+            s("emotion"),
+            escalate.to_string(),
+            m["rationale"]["en"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            m["rationale"]["zh-CN"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            s("split"),
+            if m["hard"].as_bool() == Some(true) {
+                "1".into()
+            } else {
+                "0".into()
+            },
+        ];
+        out.push_str(&crate::csv::line(&fields));
+        out.push_str("\r\n");
+    }
+    out
 }
 
 pub async fn message_by_id(db: &Db, id: i64) -> Result<Option<Message>> {

@@ -402,6 +402,15 @@ pub enum CsvError {
     },
 }
 
+impl From<crate::csv::RecordError> for CsvError {
+    fn from(e: crate::csv::RecordError) -> Self {
+        CsvError::BadLine {
+            line: e.line,
+            reason: e.reason,
+        }
+    }
+}
+
 impl CsvError {
     fn bad(line: usize, reason: impl Into<String>) -> Self {
         Self::BadLine {
@@ -419,7 +428,7 @@ impl CsvError {
 /// empty. A rater who labels the same item twice is an error, since either label could be meant.
 pub fn parse_ratings_csv(text: &str) -> Result<Vec<Rating>, CsvError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut records = split_records(text)?.into_iter();
+    let mut records = crate::csv::records(text)?.into_iter();
     let (header_line, header) = records.next().ok_or(CsvError::Empty)?;
     let mut columns = [None; 3];
     const NAMES: [&str; 3] = ["item", "rater", "label"];
@@ -487,99 +496,6 @@ pub fn parse_ratings_csv(text: &str) -> Result<Vec<Rating>, CsvError> {
         ratings.push(rating);
     }
     Ok(ratings)
-}
-
-/// Splits CSV text into records of trimmed fields, each with the line it starts on.
-fn split_records(text: &str) -> Result<Vec<(usize, Vec<String>)>, CsvError> {
-    let mut records = Vec::new();
-    let mut fields: Vec<String> = Vec::new();
-    let mut field = String::new();
-    let mut line = 1;
-    let mut record_line = 1;
-    let mut quote_line = 1;
-    let mut in_quotes = false;
-    // The current field was quoted: only whitespace may follow its closing quote.
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-
-    let mut end_record = |fields: &mut Vec<String>, field: &mut String, quoted: bool, at: usize| {
-        let last = std::mem::take(field);
-        if fields.is_empty() && !quoted && last.trim().is_empty() {
-            return; // a blank line
-        }
-        fields.push(last.trim().to_string());
-        records.push((at, std::mem::take(fields)));
-    };
-
-    while let Some(c) = chars.next() {
-        if in_quotes {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => in_quotes = false,
-                '\r' | '\n' => {
-                    if c == '\r' && chars.peek() == Some(&'\n') {
-                        chars.next();
-                    }
-                    field.push('\n');
-                    line += 1;
-                }
-                _ => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            ',' => {
-                fields.push(std::mem::take(&mut field).trim().to_string());
-                quoted = false;
-            }
-            '\r' | '\n' => {
-                if c == '\r' && chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                end_record(&mut fields, &mut field, quoted, record_line);
-                quoted = false;
-                line += 1;
-                record_line = line;
-            }
-            '"' if !quoted && field.trim().is_empty() => {
-                field.clear();
-                in_quotes = true;
-                quoted = true;
-                quote_line = line;
-            }
-            '"' if quoted => {
-                return Err(CsvError::bad(
-                    line,
-                    "a quote right after a quoted field: write a quote inside quotes as \"\"",
-                ));
-            }
-            '"' => {
-                return Err(CsvError::bad(
-                    line,
-                    "a quote inside an unquoted field: wrap the field in quotes and double the \
-                     quote (\"\")",
-                ));
-            }
-            c if quoted && !c.is_whitespace() => {
-                return Err(CsvError::bad(
-                    line,
-                    "text after the closing quote of a field: put it inside the quotes",
-                ));
-            }
-            _ => field.push(c),
-        }
-    }
-    if in_quotes {
-        return Err(CsvError::bad(
-            quote_line,
-            "a quoted field is never closed: a quote is missing",
-        ));
-    }
-    end_record(&mut fields, &mut field, quoted, record_line);
-    Ok(records)
 }
 
 #[cfg(test)]

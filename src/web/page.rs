@@ -220,6 +220,19 @@ pub fn format_utc(ms: i64) -> String {
     )
 }
 
+/// ISO 8601 in UTC from epoch milliseconds, for exports: `2026-11-23T09:45:00Z`.
+pub fn format_iso(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
 /// `YYYY-MM-DD` from epoch milliseconds.
 pub fn format_date(ms: i64) -> String {
     let (y, m, d) = civil_from_days(ms.div_euclid(1000).div_euclid(86_400));
@@ -248,5 +261,6 @@ mod tests {
         assert_eq!(format_utc(0), "1970-01-01 00:00 UTC");
         assert_eq!(format_utc(1_795_427_100_000), "2026-11-23 09:45 UTC");
         assert_eq!(format_date(951_782_400_000), "2000-02-29");
+        assert_eq!(format_iso(1_795_427_100_123), "2026-11-23T09:45:00Z");
     }
 }
