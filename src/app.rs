@@ -105,6 +105,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint!(POST "/lab/items/{id}", LAB, lab::submit),
         endpoint!(GET "/lab/answers/{id}", LAB, lab::feedback),
         endpoint!(POST "/lab/answers/{id}/flag", LAB, lab::flag),
+        endpoint!(GET "/instruct/taxonomy", INSTRUCTOR, crate::taxonomy::routes::page),
+        endpoint!(POST "/instruct/taxonomy", INSTRUCTOR, crate::taxonomy::routes::add),
         endpoint!(GET "/instruct/corpus", INSTRUCTOR, corpus_admin::page),
         endpoint!(POST "/instruct/corpus/import", INSTRUCTOR, corpus_admin::upload),
         endpoint!(GET "/instruct/corpus/export/{file}", INSTRUCTOR, corpus_admin::download),

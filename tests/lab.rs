@@ -385,3 +385,61 @@ async fn the_classifier_page_shows_the_evaluation_and_retrains_on_demand() {
         "intent accuracy on held-out gold: {accuracy}"
     );
 }
+
+#[tokio::test]
+async fn instructors_extend_the_taxonomy_and_trainees_can_use_the_new_intent() {
+    let app = TestApp::spawn().await;
+    let (instructor, _) = app.signed_in("i@example.com", &[Role::Instructor]).await;
+    let fields = |key: &'static str| {
+        vec![
+            ("kind", "intent"),
+            ("key", key),
+            ("label_en", "Address change"),
+            ("label_zh", "修改地址"),
+            (
+                "definition_en",
+                "The buyer wants to change the delivery address.",
+            ),
+            ("definition_zh", "买家想修改收货地址。"),
+        ]
+    };
+    assert_eq!(
+        instructor
+            .post("/instruct/taxonomy", &fields("address_change"))
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        instructor
+            .post("/instruct/taxonomy", &fields("address_change"))
+            .await
+            .status(),
+        409
+    );
+    assert_eq!(
+        instructor
+            .post("/instruct/taxonomy", &fields("Address-Change"))
+            .await
+            .status(),
+        422
+    );
+    let (_, html) = instructor.get_text("/instruct/taxonomy").await;
+    assert!(html.contains("address_change") && html.contains("Intents (19)"));
+    let (trainee, _) = app.signed_in("t@example.com", &[Role::Trainee]).await;
+    let id = id_from(
+        &location(&trainee.get("/lab/next?mode=intent").await),
+        "/lab/items/",
+    );
+    let (_, html) = trainee
+        .get_text(&format!("/lab/items/{id}?mode=intent"))
+        .await;
+    assert!(html.contains("Address change"));
+    let res = trainee
+        .post(
+            &format!("/lab/items/{id}"),
+            &[("mode", "intent"), ("intent", "address_change")],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "the new key is accepted");
+}

@@ -33,6 +33,8 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/lab/items/{id}", "trainee,instructor"),
     ("GET", "/lab/answers/{id}", "trainee,instructor"),
     ("POST", "/lab/answers/{id}/flag", "trainee,instructor"),
+    ("GET", "/instruct/taxonomy", "instructor"),
+    ("POST", "/instruct/taxonomy", "instructor"),
     ("GET", "/instruct/corpus", "instructor"),
     ("POST", "/instruct/corpus/import", "instructor"),
     ("GET", "/instruct/corpus/export/{file}", "instructor"),

@@ -1,6 +1,7 @@
 //! The labeling taxonomy: intents and emotions with bilingual labels and definitions.
 //! Seeded from `content/taxonomy.toml`; instructors extend it in the app.
 
+pub mod routes;
 pub mod store;
 
 use std::borrow::Borrow;

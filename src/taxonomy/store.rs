@@ -49,3 +49,20 @@ pub async fn list(db: &Db, kind: LabelKind) -> sqlx::Result<Vec<Label>> {
         })
         .collect()
 }
+
+/// Adds an intent or emotion at the end of its list. A duplicate key is a unique violation.
+pub async fn add(db: &Db, label: &Label) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO taxonomy_labels (kind, key, label_en, label_zh, definition_en, definition_zh, position, active)
+         VALUES ($1, $2, $3, $4, $5, $6, (SELECT COALESCE(MAX(position), -1) + 1 FROM taxonomy_labels WHERE kind = $1), 1)",
+    )
+    .bind(label.kind.key())
+    .bind(&label.key)
+    .bind(&label.label_en)
+    .bind(&label.label_zh)
+    .bind(&label.definition_en)
+    .bind(&label.definition_zh)
+    .execute(&db.writer)
+    .await?;
+    Ok(())
+}
