@@ -25,6 +25,8 @@ pub struct AppState {
     /// The reference models; replaced whole when an instructor retrains.
     pub classifier:
         std::sync::RwLock<Option<std::sync::Arc<crate::classifier::reference::ReferenceModels>>>,
+    /// The practice pool and taxonomy, revalidated per request against the database.
+    pub lab_cache: crate::lab::cache::LabCache,
 }
 
 impl AppState {
@@ -285,6 +287,7 @@ impl Application {
             csrf_key,
             metrics: Metrics::default(),
             classifier: std::sync::RwLock::new(models.map(std::sync::Arc::new)),
+            lab_cache: Default::default(),
         });
         let shared = state.clone();
         let server = HttpServer::new(move || {

@@ -390,6 +390,11 @@ async fn the_classifier_page_shows_the_evaluation_and_retrains_on_demand() {
 async fn instructors_extend_the_taxonomy_and_trainees_can_use_the_new_intent() {
     let app = TestApp::spawn().await;
     let (instructor, _) = app.signed_in("i@example.com", &[Role::Instructor]).await;
+    // The trainee's process has the taxonomy cached before the instructor changes it.
+    let (trainee, _) = app.signed_in("t@example.com", &[Role::Trainee]).await;
+    let first = location(&trainee.get("/lab/next?mode=intent").await);
+    let (_, html) = trainee.get_text(&first).await;
+    assert!(!html.contains("Address change"));
     let fields = |key: &'static str| {
         vec![
             ("kind", "intent"),
@@ -426,7 +431,6 @@ async fn instructors_extend_the_taxonomy_and_trainees_can_use_the_new_intent() {
     );
     let (_, html) = instructor.get_text("/instruct/taxonomy").await;
     assert!(html.contains("address_change") && html.contains("Intents (19)"));
-    let (trainee, _) = app.signed_in("t@example.com", &[Role::Trainee]).await;
     let id = id_from(
         &location(&trainee.get("/lab/next?mode=intent").await),
         "/lab/items/",
@@ -442,4 +446,65 @@ async fn instructors_extend_the_taxonomy_and_trainees_can_use_the_new_intent() {
         )
         .await;
     assert_eq!(res.status(), 303, "the new key is accepted");
+}
+
+/// The practice pool is cached per process; a corpus change made through the store (by an import,
+/// possibly in another process) must reach `/lab/next` at once.
+#[tokio::test]
+async fn the_cached_practice_pool_follows_corpus_changes() {
+    let app = TestApp::spawn().await;
+    let (trainee, _) = app.signed_in("t@example.com", &[Role::Trainee]).await;
+    let res = trainee.get("/lab/next?mode=intent").await;
+    assert_eq!(res.status(), 303);
+
+    // Re-import the corpus with every practice message but one moved to the exam split.
+    let exported = store::export_messages(&app.db).await.unwrap();
+    let keep = exported.iter().find(|m| m["split"] == "practice").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let lines: Vec<String> = exported
+        .into_iter()
+        .map(|mut m| {
+            if m["id"] != keep.as_str() {
+                m["split"] = "exam".into();
+            }
+            m.to_string()
+        })
+        .collect();
+    let intents: std::collections::HashSet<String> =
+        intentdojo::taxonomy::store::list(&app.db, intentdojo::taxonomy::LabelKind::Intent)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|l| l.key)
+            .collect();
+    let emotions: std::collections::HashSet<String> =
+        intentdojo::taxonomy::store::list(&app.db, intentdojo::taxonomy::LabelKind::Emotion)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|l| l.key)
+            .collect();
+    let keys = intentdojo::lab::corpus::Keys {
+        intents: &intents,
+        emotions: &emotions,
+    };
+    let messages: Vec<CorpusMessage> =
+        intentdojo::lab::corpus::parse_jsonl("all.jsonl", &lines.join("\n"), &keys).unwrap();
+    store::upsert_messages(&app.db, "test", &messages)
+        .await
+        .unwrap();
+
+    let kept = message_id(&app, &keep).await;
+    for _ in 0..5 {
+        let res = trainee.get("/lab/next?mode=intent").await;
+        assert_eq!(
+            id_from(&location(&res), "/lab/items/"),
+            kept,
+            "only one practice message is left"
+        );
+    }
+    let (_, html) = trainee.get_text("/lab").await;
+    assert!(html.contains("1 practice messages."), "{html}");
 }

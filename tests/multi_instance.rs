@@ -56,7 +56,8 @@ async fn start_server(database_url: &str) -> Server {
         .expect("serve starts");
     let base = format!("http://127.0.0.1:{port}");
     let server = Server { child, base };
-    for _ in 0..100 {
+    // Generous: a loaded CI machine starts a debug build slowly (content load, classifier training).
+    for _ in 0..600 {
         if let Ok(res) = reqwest::get(format!("{}/healthz", server.base)).await
             && res.status() == 200
         {

@@ -3,6 +3,8 @@
 //! All SQL in the feature `store.rs` files is portable: `$1` placeholders, ids via `RETURNING`, times as
 //! epoch milliseconds, booleans as 0/1 integers. Backend differences live only in `migrations/<backend>`.
 
+pub mod cache;
+
 use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

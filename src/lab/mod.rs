@@ -1,6 +1,7 @@
 //! The labeling lab: trainees label buyer messages with the keyboard and are graded at once against
 //! the reference (the gold label, else the classifier when confident, else an instructor's review).
 
+pub mod cache;
 pub mod corpus;
 pub mod corpus_admin;
 pub mod import;

@@ -1,6 +1,9 @@
 //! Adaptive practice: which message a trainee sees next. It favours the trainee's weakest intents
 //! and languages, brings mistakes back after a spacing interval, never repeats the last items and
 //! never shows exam messages (the caller passes practice messages only).
+//!
+//! The pool is grouped by (intent, language) once, so picking costs the number of groups (about a
+//! hundred), not the size of the corpus (which may be 100,000 messages).
 
 use std::collections::{HashMap, HashSet};
 
@@ -32,6 +35,8 @@ pub struct QueueSettings {
     pub retry_share: f64,
     /// The last N messages shown are never repeated.
     pub no_repeat: usize,
+    /// A message the trainee already got right is this much less likely than an unseen one.
+    pub solved_factor: f64,
 }
 
 impl Default for QueueSettings {
@@ -40,7 +45,63 @@ impl Default for QueueSettings {
             retry_after_ms: 10 * 60 * 1000,
             retry_share: 0.3,
             no_repeat: 10,
+            solved_factor: 0.1,
         }
+    }
+}
+
+/// How many recent answers the queue needs: enough to estimate skill per intent and language and
+/// to find due mistakes.
+pub const HISTORY_WINDOW: i64 = 500;
+
+struct Group {
+    intent: String,
+    lang: String,
+    members: Vec<i64>,
+}
+
+/// The practice messages, grouped by (intent, language).
+#[derive(Default)]
+pub struct Pool {
+    groups: Vec<Group>,
+    ids: HashSet<i64>,
+    /// The smallest id, for the fallback when everything is blocked.
+    first: Option<i64>,
+}
+
+impl Pool {
+    pub fn new(candidates: Vec<Candidate>) -> Pool {
+        let mut index: HashMap<(String, String), usize> = HashMap::new();
+        let mut pool = Pool::default();
+        let mut sorted = candidates;
+        sorted.sort_by_key(|c| c.id);
+        for c in sorted {
+            pool.first.get_or_insert(c.id);
+            pool.ids.insert(c.id);
+            let key = (c.intent, c.lang);
+            let g = *index.entry(key.clone()).or_insert_with(|| {
+                pool.groups.push(Group {
+                    intent: key.0,
+                    lang: key.1,
+                    members: Vec::new(),
+                });
+                pool.groups.len() - 1
+            });
+            pool.groups[g].members.push(c.id);
+        }
+        pool
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    pub fn contains(&self, id: i64) -> bool {
+        self.ids.contains(&id)
     }
 }
 
@@ -49,22 +110,21 @@ fn smoothed(right: usize, total: usize) -> f64 {
     (right as f64 + 1.0) / (total as f64 + 2.0)
 }
 
-/// Picks the next message. `random` yields uniform numbers in [0, 1).
+/// Picks the next message. `history` is the trainee's recent answers (any order); `random` yields
+/// uniform numbers in [0, 1).
 pub fn next(
-    candidates: &[Candidate],
+    pool: &Pool,
     history: &[PastAnswer],
     now: i64,
     settings: QueueSettings,
     mut random: impl FnMut() -> f64,
 ) -> Option<i64> {
-    if candidates.is_empty() {
-        return None;
-    }
+    let first = pool.first?;
     let mut recent: Vec<&PastAnswer> = history.iter().collect();
     recent.sort_by_key(|a| std::cmp::Reverse(a.answered_at));
     let blocked: HashSet<i64> = recent
         .iter()
-        .take(settings.no_repeat.min(candidates.len().saturating_sub(1)))
+        .take(settings.no_repeat.min(pool.len().saturating_sub(1)))
         .map(|a| a.message_id)
         .collect();
 
@@ -73,18 +133,17 @@ pub fn next(
     for a in &recent {
         latest.entry(a.message_id).or_insert(a);
     }
-    let due: Vec<i64> = latest
+    let mut due: Vec<i64> = latest
         .values()
         .filter(|a| {
             a.correct == Some(false)
                 && now - a.answered_at >= settings.retry_after_ms
                 && !blocked.contains(&a.message_id)
+                && pool.contains(a.message_id)
         })
         .map(|a| a.message_id)
-        .filter(|id| candidates.iter().any(|c| c.id == *id))
         .collect();
     if !due.is_empty() && random() < settings.retry_share {
-        let mut due = due;
         due.sort_unstable();
         return Some(due[(random() * due.len() as f64) as usize % due.len()]);
     }
@@ -101,43 +160,57 @@ pub fn next(
             l.0 += ok as usize;
         }
     }
-    let answered_right: HashSet<i64> = latest
+    let solved: HashSet<i64> = latest
         .values()
         .filter(|a| a.correct == Some(true))
         .map(|a| a.message_id)
         .collect();
-    let weights: Vec<(i64, f64)> = candidates
+    // A group's weight is its size times the squared weakness of its intent (counted double) and
+    // language: weak intents come up far more often, yet nothing is starved.
+    let weights: Vec<f64> = pool
+        .groups
         .iter()
-        .filter(|c| !blocked.contains(&c.id))
-        .map(|c| {
+        .map(|g| {
             let (ri, ti) = by_intent
-                .get(c.intent.as_str())
+                .get(g.intent.as_str())
                 .copied()
                 .unwrap_or_default();
-            let (rl, tl) = by_lang.get(c.lang.as_str()).copied().unwrap_or_default();
-            // Weakness of the intent counts double that of the language; messages already solved
-            // come back rarely.
+            let (rl, tl) = by_lang.get(g.lang.as_str()).copied().unwrap_or_default();
             let weakness = 2.0 * (1.0 - smoothed(ri, ti)) + (1.0 - smoothed(rl, tl));
-            let seen_factor = if answered_right.contains(&c.id) {
-                0.1
-            } else {
-                1.0
-            };
-            (c.id, (0.05 + weakness).powi(2) * seen_factor)
+            g.members.len() as f64 * (0.05 + weakness).powi(2)
         })
         .collect();
-    let total: f64 = weights.iter().map(|(_, w)| w).sum();
-    if weights.is_empty() || total <= 0.0 {
-        return candidates.first().map(|c| c.id);
-    }
-    let mut target = random() * total;
-    for (id, w) in &weights {
-        if target < *w {
-            return Some(*id);
+    let total: f64 = weights.iter().sum();
+    // Draw a group, then a member; blocked members are redrawn and solved ones kept only with
+    // `solved_factor` probability (rejection sampling keeps the per-message weights exact).
+    for _ in 0..64 {
+        let mut target = random() * total;
+        let mut group = weights.len() - 1;
+        for (i, w) in weights.iter().enumerate() {
+            if target < *w {
+                group = i;
+                break;
+            }
+            target -= w;
         }
-        target -= w;
+        let members = &pool.groups[group].members;
+        let id = members[(random() * members.len() as f64) as usize % members.len()];
+        if blocked.contains(&id) {
+            continue;
+        }
+        if solved.contains(&id) && random() >= settings.solved_factor {
+            continue;
+        }
+        return Some(id);
     }
-    weights.last().map(|(id, _)| *id)
+    // Everything drawn was blocked or solved: the first unblocked message, in id order.
+    pool.groups
+        .iter()
+        .flat_map(|g| g.members.iter())
+        .filter(|id| !blocked.contains(id))
+        .min()
+        .copied()
+        .or(Some(first))
 }
 
 #[cfg(test)]
@@ -155,7 +228,11 @@ mod tests {
         }
     }
 
-    fn corpus() -> Vec<Candidate> {
+    fn corpus() -> Pool {
+        Pool::new(candidates())
+    }
+
+    fn candidates() -> Vec<Candidate> {
         let intents = [
             "where_is_my_order",
             "shipping_delay",
@@ -181,6 +258,7 @@ mod tests {
     #[test]
     fn a_simulated_trainee_gets_more_of_their_weak_intent() {
         let candidates = corpus();
+        let all = self::candidates();
         let mut history: Vec<PastAnswer> = Vec::new();
         let mut random = lcg(42);
         let mut shown: HashMap<String, usize> = HashMap::new();
@@ -194,7 +272,7 @@ mod tests {
                 &mut random,
             )
             .unwrap();
-            let c = candidates.iter().find(|c| c.id == id).unwrap();
+            let c = &all[id as usize];
             if step >= 100 {
                 *shown.entry(c.intent.clone()).or_default() += 1;
             }
@@ -213,6 +291,7 @@ mod tests {
     #[test]
     fn the_last_items_are_never_repeated_and_mistakes_come_back_after_the_interval() {
         let candidates = corpus();
+        let all = self::candidates();
         let mut random = lcg(7);
         let mut history: Vec<PastAnswer> = Vec::new();
         for step in 0..200 {
@@ -235,7 +314,7 @@ mod tests {
                 !last.contains(&id),
                 "step {step}: {id} was shown within the last 10"
             );
-            let c = &candidates[id as usize];
+            let c = &all[id as usize];
             history.push(PastAnswer {
                 message_id: id,
                 intent: c.intent.clone(),
@@ -301,11 +380,11 @@ mod tests {
 
     #[test]
     fn a_tiny_pool_still_yields_an_item() {
-        let one = vec![Candidate {
+        let one = Pool::new(vec![Candidate {
             id: 1,
             intent: "a".into(),
             lang: "en".into(),
-        }];
+        }]);
         let history = vec![PastAnswer {
             message_id: 1,
             intent: "a".into(),
@@ -318,7 +397,13 @@ mod tests {
             Some(1)
         );
         assert_eq!(
-            next(&[], &history, 10, QueueSettings::default(), || 0.5),
+            next(
+                &Pool::default(),
+                &history,
+                10,
+                QueueSettings::default(),
+                || 0.5
+            ),
             None
         );
     }

@@ -54,15 +54,31 @@ fn mode_of(raw: Option<&str>) -> Result<Fields, AppError> {
     Fields::parse(raw.unwrap_or("")).ok_or(AppError::BadRequest("error.form_malformed"))
 }
 
-/// Answers of the current lab session: back to the last pause of more than 30 minutes.
-fn current_session(answers: Vec<Answer>) -> Vec<Answer> {
+/// Where the current lab session starts in answer times (oldest first): after the last pause of
+/// more than 30 minutes.
+fn session_start(times: impl Iterator<Item = i64>) -> usize {
     let mut start = 0;
-    for i in 1..answers.len() {
-        if answers[i].answered_at - answers[i - 1].answered_at > 30 * 60 * 1000 {
+    let mut previous = None;
+    for (i, t) in times.enumerate() {
+        if previous.is_some_and(|p| t - p > 30 * 60 * 1000) {
             start = i;
         }
+        previous = Some(t);
     }
+    start
+}
+
+/// Answers of the current lab session.
+fn current_session(answers: Vec<Answer>) -> Vec<Answer> {
+    let start = session_start(answers.iter().map(|a| a.answered_at));
     answers.into_iter().skip(start).collect()
+}
+
+/// Statistics of the current session, from the light per-answer timings.
+async fn session_stats(state: &AppState, user_id: i64) -> Result<SessionStats, AppError> {
+    let timings = store::timings_since(&state.db, user_id, now_ms() - 12 * 3_600_000).await?;
+    let start = session_start(timings.iter().map(|t| t.answered_at));
+    Ok(stats(&timings[start..]))
 }
 
 pub struct SessionStats {
@@ -78,8 +94,8 @@ impl SessionStats {
     }
 }
 
-fn stats(answers: &[Answer]) -> SessionStats {
-    let graded: Vec<&Answer> = answers.iter().filter(|a| a.correct.is_some()).collect();
+fn stats(answers: &[store::Timing]) -> SessionStats {
+    let graded: Vec<&store::Timing> = answers.iter().filter(|a| a.correct.is_some()).collect();
     let mut times: Vec<i64> = answers.iter().map(|a| a.millis).collect();
     times.sort_unstable();
     SessionStats {
@@ -102,9 +118,8 @@ struct HomePage {
 }
 
 pub async fn home(ctx: Ctx, user: SessionUser, state: web::Data<AppState>) -> Page {
-    let recent = store::answers_since(&state.db, user.id, now_ms() - 12 * 3_600_000).await?;
-    let session = stats(&current_session(recent));
-    let practice_size = store::practice_candidates(&state.db).await?.len();
+    let session = session_stats(&state, user.id).await?;
+    let practice_size = state.lab_cache.pool(&state.db).await?.len();
     render(&HomePage {
         ctx,
         session,
@@ -119,8 +134,8 @@ pub async fn next(
     query: web::Query<ModeQuery>,
 ) -> Page {
     let fields = mode_of(query.mode.as_deref())?;
-    let candidates = store::practice_candidates(&state.db).await?;
-    let mut history = store::history(&state.db, user.id, 2000).await?;
+    let pool = state.lab_cache.pool(&state.db).await?;
+    let mut history = store::history(&state.db, user.id, queue::HISTORY_WINDOW).await?;
     // A skipped item counts as just shown, so it is not offered again right away.
     if let Some(skipped) = query.after {
         history.insert(
@@ -135,7 +150,7 @@ pub async fn next(
         );
     }
     let id = queue::next(
-        &candidates,
+        &pool,
         &history,
         now_ms(),
         queue::QueueSettings::default(),
@@ -189,12 +204,11 @@ async fn item_page(
     fields: Fields,
     error: Option<String>,
 ) -> Page {
-    let intents = taxonomy::store::list(&state.db, LabelKind::Intent).await?;
-    let emotions = taxonomy::store::list(&state.db, LabelKind::Emotion).await?;
+    let taxonomy = state.lab_cache.taxonomy(&state.db).await?;
     let page = ItemPage {
-        intents: choices(&intents, ctx.locale, &INTENT_KEYS),
+        intents: choices(&taxonomy.intents, ctx.locale, &INTENT_KEYS),
         emotions: choices(
-            &emotions,
+            &taxonomy.emotions,
             ctx.locale,
             &["1", "2", "3", "4", "5", "6", "7", "8", "9"],
         ),
@@ -233,8 +247,8 @@ pub async fn submit(
 ) -> Page {
     let message = practice_message(&state, &id).await?;
     let fields = mode_of(form.opt("mode"))?;
-    let intents = taxonomy::store::list(&state.db, LabelKind::Intent).await?;
-    let emotions = taxonomy::store::list(&state.db, LabelKind::Emotion).await?;
+    let taxonomy = state.lab_cache.taxonomy(&state.db).await?;
+    let (intents, emotions) = (&taxonomy.intents, &taxonomy.emotions);
     let pick = |name: &str, labels: &[Label]| -> Result<Option<String>, &'static str> {
         match form.get(name) {
             "" => Err("lab.choose_all"),
@@ -245,13 +259,13 @@ pub async fn submit(
     let mut given = Labels::default();
     let mut problem = None;
     if fields.intent {
-        match pick("intent", &intents) {
+        match pick("intent", intents) {
             Ok(v) => given.intent = v,
             Err(k) => problem = Some(k),
         }
     }
     if fields.emotion {
-        match pick("emotion", &emotions) {
+        match pick("emotion", emotions) {
             Ok(v) => given.emotion = v,
             Err(k) => problem = problem.or(Some(k)),
         }
@@ -344,8 +358,7 @@ struct FeedbackPage {
     ctx: Ctx,
     answer: Answer,
     message: Message,
-    intents: Vec<Label>,
-    emotions: Vec<Label>,
+    taxonomy: std::sync::Arc<super::cache::Taxonomy>,
     predicted: Option<(Prediction, Prediction, Prediction)>,
     words: Vec<Contribution>,
     session: SessionStats,
@@ -354,19 +367,27 @@ struct FeedbackPage {
 
 impl FeedbackPage {
     fn intent_name(&self, key: &Option<String>) -> String {
-        name_of(&self.intents, key, self.ctx.locale)
+        name_of(&self.taxonomy.intents, key, self.ctx.locale)
     }
 
     fn emotion_name(&self, key: &Option<String>) -> String {
-        name_of(&self.emotions, key, self.ctx.locale)
+        name_of(&self.taxonomy.emotions, key, self.ctx.locale)
     }
 
     fn label_name(&self, key: &str) -> String {
-        name_of(&self.intents, &Some(key.to_string()), self.ctx.locale)
+        name_of(
+            &self.taxonomy.intents,
+            &Some(key.to_string()),
+            self.ctx.locale,
+        )
     }
 
     fn emotion_label(&self, key: &str) -> String {
-        name_of(&self.emotions, &Some(key.to_string()), self.ctx.locale)
+        name_of(
+            &self.taxonomy.emotions,
+            &Some(key.to_string()),
+            self.ctx.locale,
+        )
     }
 
     fn escalate_label(&self, key: &str) -> &str {
@@ -432,8 +453,7 @@ pub async fn feedback(
     let message = store::message_by_id(&state.db, answer.message_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let intents = taxonomy::store::list(&state.db, LabelKind::Intent).await?;
-    let emotions = taxonomy::store::list(&state.db, LabelKind::Emotion).await?;
+    let taxonomy = state.lab_cache.taxonomy(&state.db).await?;
     let models = state.models();
     let (predicted, words) = match &models {
         Some(m) => {
@@ -451,8 +471,7 @@ pub async fn feedback(
         }
         None => (None, Vec::new()),
     };
-    let recent = store::answers_since(&state.db, user.id, now_ms() - 12 * 3_600_000).await?;
-    let session = stats(&current_session(recent));
+    let session = session_stats(&state, user.id).await?;
     let flagged =
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM lab_flags WHERE answer_id = $1")
             .bind(answer.id)
@@ -463,8 +482,7 @@ pub async fn feedback(
         ctx,
         answer,
         message,
-        intents,
-        emotions,
+        taxonomy,
         predicted,
         words,
         session,
@@ -512,6 +530,7 @@ impl SummaryPage {
 pub async fn summary(ctx: Ctx, user: SessionUser, state: web::Data<AppState>) -> Page {
     let recent = store::answers_since(&state.db, user.id, now_ms() - 12 * 3_600_000).await?;
     let session = current_session(recent);
+    let timings: Vec<store::Timing> = session.iter().map(store::Timing::of).collect();
     let mut by_field = [(0, 0); 3];
     for a in &session {
         for (i, g) in [a.grade.intent, a.grade.emotion, a.grade.escalate]
@@ -540,7 +559,7 @@ pub async fn summary(ctx: Ctx, user: SessionUser, state: web::Data<AppState>) ->
     let intents = taxonomy::store::list(&state.db, LabelKind::Intent).await?;
     render(&SummaryPage {
         ctx,
-        stats: stats(&session),
+        stats: stats(&timings),
         mistakes,
         intents,
         by_field,

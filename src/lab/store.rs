@@ -6,6 +6,7 @@ use sqlx::any::AnyRow;
 use super::corpus::CorpusMessage;
 use super::queue::{Candidate, PastAnswer};
 use super::{Fields, Grade, Labels, grade};
+use crate::db::cache::{self, Topic};
 use crate::db::{Db, now_ms};
 
 pub type Result<T> = std::result::Result<T, sqlx::Error>;
@@ -168,6 +169,9 @@ pub async fn upsert_messages_with_progress(
         if done % 500 == 0 {
             progress(done);
         }
+    }
+    if stats.inserted + stats.updated > 0 {
+        cache::bump(&mut *tx, Topic::Corpus).await?;
     }
     tx.commit().await?;
     progress(messages.len());
@@ -541,6 +545,45 @@ pub async fn answer_by_id(db: &Db, id: i64) -> Result<Option<Answer>> {
     row.as_ref().map(answer_from_row).transpose()
 }
 
+/// When an answer was given, how long it took and whether it was right: what session statistics
+/// need, without the labels.
+pub struct Timing {
+    pub answered_at: i64,
+    pub millis: i64,
+    pub correct: Option<bool>,
+}
+
+impl Timing {
+    pub fn of(a: &Answer) -> Timing {
+        Timing {
+            answered_at: a.answered_at,
+            millis: a.millis,
+            correct: a.correct,
+        }
+    }
+}
+
+/// A user's answer timings since a time, oldest first.
+pub async fn timings_since(db: &Db, user_id: i64, since: i64) -> Result<Vec<Timing>> {
+    let rows = sqlx::query(
+        "SELECT answered_at, millis, correct FROM lab_answers WHERE user_id = $1 AND answered_at >= $2
+         ORDER BY answered_at, id",
+    )
+    .bind(user_id)
+    .bind(since)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Timing {
+                answered_at: r.try_get("answered_at")?,
+                millis: r.try_get("millis")?,
+                correct: opt_bool(r, "correct")?,
+            })
+        })
+        .collect()
+}
+
 /// A user's answers since a time, oldest first (the session summary).
 pub async fn answers_since(db: &Db, user_id: i64, since: i64) -> Result<Vec<Answer>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -682,6 +725,8 @@ pub async fn set_gold_and_regrade(
         .bind(message_id)
         .execute(&mut *tx)
         .await?;
+    // The pool's intents changed, and cached histories hold the old grades.
+    cache::bump(&mut *tx, Topic::Corpus).await?;
     tx.commit().await?;
     Ok(answers.len())
 }

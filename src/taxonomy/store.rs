@@ -4,6 +4,7 @@ use sqlx::Row;
 
 use super::{Label, LabelKind};
 use crate::db::Db;
+use crate::db::cache::{self, Topic};
 
 /// Inserts new labels and refreshes texts of existing ones; labels added in the app are kept.
 pub async fn upsert(db: &Db, labels: &[Label]) -> sqlx::Result<()> {
@@ -25,6 +26,7 @@ pub async fn upsert(db: &Db, labels: &[Label]) -> sqlx::Result<()> {
         .execute(&mut *tx)
         .await?;
     }
+    cache::bump(&mut *tx, Topic::Taxonomy).await?;
     tx.commit().await
 }
 
@@ -52,6 +54,7 @@ pub async fn list(db: &Db, kind: LabelKind) -> sqlx::Result<Vec<Label>> {
 
 /// Adds an intent or emotion at the end of its list. A duplicate key is a unique violation.
 pub async fn add(db: &Db, label: &Label) -> sqlx::Result<()> {
+    let mut tx = db.writer.begin().await?;
     sqlx::query(
         "INSERT INTO taxonomy_labels (kind, key, label_en, label_zh, definition_en, definition_zh, position, active)
          VALUES ($1, $2, $3, $4, $5, $6, (SELECT COALESCE(MAX(position), -1) + 1 FROM taxonomy_labels WHERE kind = $1), 1)",
@@ -62,7 +65,8 @@ pub async fn add(db: &Db, label: &Label) -> sqlx::Result<()> {
     .bind(&label.label_zh)
     .bind(&label.definition_en)
     .bind(&label.definition_zh)
-    .execute(&db.writer)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    cache::bump(&mut *tx, Topic::Taxonomy).await?;
+    tx.commit().await
 }
