@@ -289,6 +289,9 @@ impl Application {
             classifier: std::sync::RwLock::new(models.map(std::sync::Arc::new)),
             lab_cache: Default::default(),
         });
+        // Warm the lab's caches so the first trainees do not all load the corpus at once.
+        state.lab_cache.pool(&state.db).await?;
+        state.lab_cache.taxonomy(&state.db).await?;
         let shared = state.clone();
         let server = HttpServer::new(move || {
             App::new()

@@ -9,6 +9,7 @@ pub mod courses;
 pub mod csv;
 pub mod db;
 pub mod lab;
+pub mod memory;
 pub mod quizzes;
 pub mod reports;
 pub mod taxonomy;

@@ -334,3 +334,64 @@ async fn classifier_commands_evaluate_train_and_predict() {
         "{text}"
     );
 }
+
+/// Upserts are batched (lookups of 500, inserts of 64 rows); the counts, the stored texts and an id
+/// repeated within one import (the later line wins) must come out as they did line by line.
+#[tokio::test]
+async fn batched_upserts_insert_update_and_skip_exactly() {
+    use intentdojo::lab::corpus::CorpusMessage;
+    use intentdojo::lab::store::{UpsertStats, upsert_messages};
+    let app = TestApp::spawn().await;
+    let before = count(&app).await;
+    let message = |i: usize, text: &str| CorpusMessage {
+        id: format!("batch-{i:04}"),
+        text: text.to_string(),
+        lang: "en".into(),
+        platform: "ebay".into(),
+        context: vec![],
+        intent: Some("where_is_my_order".into()),
+        emotion: Some("neutral".into()),
+        escalate: Some(false),
+        rationale: Default::default(),
+        split: "practice".into(),
+        hard: false,
+    };
+    let mut first: Vec<CorpusMessage> = (0..150)
+        .map(|i| message(i, &format!("Where is parcel number {i}?")))
+        .collect();
+    // Id 70 again, changed, after its first version was queued in an insert batch.
+    first.push(message(70, "Where is parcel seventy? Second thoughts."));
+    let stats = upsert_messages(&app.db, "test", &first).await.unwrap();
+    assert_eq!(
+        stats,
+        UpsertStats {
+            inserted: 150,
+            updated: 1,
+            unchanged: 0
+        }
+    );
+    assert_eq!(count(&app).await, before + 150);
+    let text: String = sqlx::query_scalar("SELECT text FROM messages WHERE external_id = $1")
+        .bind("batch-0070")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(text, "Where is parcel seventy? Second thoughts.");
+
+    let mut again: Vec<CorpusMessage> = (0..150)
+        .map(|i| message(i, &format!("Where is parcel number {i}?")))
+        .collect();
+    again[3].text = "Where is parcel three, please?".into();
+    again.push(message(150, "A new one."));
+    let stats = upsert_messages(&app.db, "test", &again).await.unwrap();
+    // 70 goes back to its first text: an update too.
+    assert_eq!(
+        stats,
+        UpsertStats {
+            inserted: 1,
+            updated: 2,
+            unchanged: 148
+        }
+    );
+    assert_eq!(count(&app).await, before + 151);
+}

@@ -72,10 +72,15 @@ fn is_cjk(c: char) -> bool {
         0x3040..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff | 0xff66..=0xff9f | 0xac00..=0xd7af)
 }
 
-/// NFKC-normalised, case-folded text. ASCII is already NFKC, so it skips the (slower) normaliser.
+/// NFKC-normalised, case-folded text. Most text is already NFKC (all ASCII is), which a quick
+/// check tells without running the (slower) normaliser.
 fn normalise(text: &str) -> String {
     if text.is_ascii() {
         text.to_ascii_lowercase()
+    } else if unicode_normalization::is_nfkc_quick(text.chars())
+        == unicode_normalization::IsNormalized::Yes
+    {
+        text.chars().flat_map(char::to_lowercase).collect()
     } else {
         text.nfkc().flat_map(char::to_lowercase).collect()
     }

@@ -8,7 +8,7 @@
 //! into its fitted state. A test proves the result equals linfa's own message-by-message fit, and
 //! another that the sparse prediction path gives exactly linfa's predictions.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use linfa::prelude::*;
 use linfa_bayes::MultinomialNb;
@@ -79,61 +79,68 @@ fn linfa_state<T: Serialize, U: for<'de> Deserialize<'de>>(from: &T) -> Result<U
         .map_err(|e| TrainError::Linfa(format!("reading fitted parameters: {e}")))
 }
 
-/// Fits linfa's MultinomialNb on (text, label) pairs. Returns the linfa model (with the true class
-/// counts and priors) and our sparse-friendly copy of its parameters.
-pub fn fit(
-    examples: &[(String, String)],
+/// linfa's fitted state with the true class counts, and the classes in sorted order.
+fn fit_state<'a>(
+    examples: impl IntoIterator<Item = (&'a str, &'a str)>,
     alpha: f64,
-) -> Result<(MultinomialNb<f64, String>, Model), TrainError> {
-    if examples.is_empty() {
-        return Err(TrainError::Empty);
-    }
-    let mut class_index: BTreeMap<&str, usize> = BTreeMap::new();
-    for (_, label) in examples {
-        let next = class_index.len();
-        class_index.entry(label.as_str()).or_insert(next);
-    }
-    if class_index.len() < 2 {
-        return Err(TrainError::OneClass(class_index.len()));
-    }
-    // Rows in first-seen order while counting, then relabelled in sorted order.
-    let mut sums = Array2::<f64>::zeros((class_index.len(), BUCKETS));
-    let mut counts = vec![0usize; class_index.len()];
+) -> Result<(LinfaModel, Vec<String>), TrainError> {
+    // Summed feature counts per class, in first-seen order; one pass, no copy of the texts.
+    let mut rows: HashMap<&str, usize> = HashMap::new();
+    let mut sums: Vec<Vec<f64>> = Vec::new();
+    let mut counts: Vec<usize> = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
     for (text, label) in examples {
-        let row = class_index[label.as_str()];
+        let row = *rows.entry(label).or_insert_with(|| {
+            sums.push(vec![0.0; BUCKETS]);
+            counts.push(0);
+            names.push(label);
+            sums.len() - 1
+        });
         counts[row] += 1;
-        let mut r = sums.row_mut(row);
+        let r = &mut sums[row];
         features::for_each_bucket(text, |b| r[b] += 1.0);
     }
-    let targets: Array1<String> = {
-        let mut names = vec![String::new(); class_index.len()];
-        for (label, row) in &class_index {
-            names[*row] = label.to_string();
-        }
-        Array1::from(names)
-    };
+    match names.len() {
+        0 => return Err(TrainError::Empty),
+        1 => return Err(TrainError::OneClass(1)),
+        _ => {}
+    }
+    let mut records = Array2::<f64>::zeros((names.len(), BUCKETS));
+    for (i, row) in sums.into_iter().enumerate() {
+        records.row_mut(i).assign(&Array1::from(row));
+    }
+    let targets = Array1::from(names.iter().map(|n| n.to_string()).collect::<Vec<_>>());
     let params = MultinomialNb::<f64, String>::params()
         .alpha(alpha)
         .check()
         .map_err(|e| TrainError::Linfa(e.to_string()))?;
     let one_row_per_class = params
-        .fit_with(None, &DatasetBase::new(sums, targets))
+        .fit_with(None, &DatasetBase::new(records, targets))
         .map_err(|e| TrainError::Linfa(e.to_string()))?
         .ok_or(TrainError::Empty)?;
-
     let mut state: LinfaModel = linfa_state(&one_row_per_class)?;
+    drop(one_row_per_class);
     let total: usize = counts.iter().sum();
-    for (label, row) in &class_index {
+    for (row, label) in names.iter().enumerate() {
         let info = state
             .class_info
             .get_mut(*label)
             .ok_or_else(|| TrainError::Linfa(format!("class {label} missing after fit")))?;
-        info.class_count = counts[*row];
-        info.prior = counts[*row] as f64 / total as f64;
+        info.class_count = counts[row];
+        info.prior = counts[row] as f64 / total as f64;
     }
-    let nb: MultinomialNb<f64, String> = linfa_state(&state)?;
+    let mut classes: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    classes.sort();
+    Ok((state, classes))
+}
 
-    let classes: Vec<String> = class_index.keys().map(|c| c.to_string()).collect();
+/// Fits linfa's MultinomialNb on (text, label) pairs and returns its parameters laid out for
+/// sparse prediction.
+pub fn fit<'a>(
+    examples: impl IntoIterator<Item = (&'a str, &'a str)>,
+    alpha: f64,
+) -> Result<Model, TrainError> {
+    let (mut state, classes) = fit_state(examples, alpha)?;
     let n = classes.len();
     let log_prior = classes
         .iter()
@@ -141,18 +148,32 @@ pub fn fit(
         .collect();
     let mut weights = vec![0.0; BUCKETS * n];
     for (c, class) in classes.iter().enumerate() {
-        for (j, w) in state.class_info[class].feature_log_prob.iter().enumerate() {
+        // Free each class's arrays as soon as they are copied: training stays lean.
+        let info = state.class_info.remove(class).ok_or(TrainError::Empty)?;
+        for (j, w) in info.feature_log_prob.iter().enumerate() {
             weights[j * n + c] = *w;
         }
     }
-    Ok((
-        nb,
-        Model {
-            classes,
-            log_prior,
-            weights,
-        },
-    ))
+    Ok(Model {
+        classes,
+        log_prior,
+        weights,
+    })
+}
+
+/// As [`fit`], also returning linfa's own fitted model (with the true class counts written back),
+/// to compare with linfa directly.
+pub fn fit_with_linfa_model<'a>(
+    examples: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
+    alpha: f64,
+) -> Result<(MultinomialNb<f64, String>, Model), TrainError> {
+    let (state, _) = fit_state(examples.clone(), alpha)?;
+    Ok((linfa_state(&state)?, fit(examples, alpha)?))
+}
+
+/// (text, label) pairs of owned strings, as `fit` takes them.
+pub fn pairs(examples: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> + Clone {
+    examples.iter().map(|(t, l)| (t.as_str(), l.as_str()))
 }
 
 impl Model {
@@ -329,7 +350,7 @@ mod tests {
     fn summing_per_class_first_gives_exactly_linfas_own_fit() {
         let examples = toy();
         for alpha in [0.1, 1.0] {
-            let (nb, model) = fit(&examples, alpha).unwrap();
+            let (nb, model) = fit_with_linfa_model(pairs(&examples), alpha).unwrap();
             let reference = linfa_row_by_row(&examples, alpha);
             assert_eq!(nb, reference, "alpha {alpha}");
             // Priors follow the true class sizes (5, 5, 4 of 14), not one row per class.
@@ -344,7 +365,8 @@ mod tests {
 
     #[test]
     fn the_sparse_path_gives_exactly_linfas_predictions() {
-        let (nb, model) = fit(&toy(), 0.1).unwrap();
+        let examples = toy();
+        let (nb, model) = fit_with_linfa_model(pairs(&examples), 0.1).unwrap();
         let probes = [
             "where is my order?",
             "geld zurück bitte",
@@ -375,7 +397,7 @@ mod tests {
 
     #[test]
     fn predictions_are_sensible_and_explained() {
-        let (_, model) = fit(&toy(), 0.1).unwrap();
+        let model = fit(pairs(&toy()), 0.1).unwrap();
         let p = model.predict("my parcel: where is it? tracking not moved");
         assert_eq!(p.label, "where_is_my_order");
         assert!(p.confidence > 0.5 && p.confidence <= 1.0);
@@ -397,8 +419,11 @@ mod tests {
 
     #[test]
     fn training_needs_data_and_two_classes() {
-        assert!(matches!(fit(&[], 1.0), Err(TrainError::Empty)));
+        assert!(matches!(fit([], 1.0), Err(TrainError::Empty)));
         let one = vec![("a".to_string(), "x".to_string())];
-        assert!(matches!(fit(&one, 1.0), Err(TrainError::OneClass(1))));
+        assert!(matches!(
+            fit(pairs(&one), 1.0),
+            Err(TrainError::OneClass(1))
+        ));
     }
 }

@@ -36,30 +36,31 @@ pub fn train(gold: &[GoldRow]) -> anyhow::Result<(ReferenceModels, Vec<FieldRepo
     let (test, train): (Vec<_>, Vec<_>) = gold.iter().partition(|g| held_out(&g.0));
     let mut reports = Vec::new();
     let mut fit =
-        |field: &'static str, label: &dyn Fn(&GoldRow) -> String| -> anyhow::Result<Model> {
-            let examples: Vec<(String, String)> =
-                train.iter().map(|g| (g.1.clone(), label(g))).collect();
+        |field: &'static str, label: &dyn Fn(&GoldRow) -> &str| -> anyhow::Result<Model> {
             let started = Instant::now();
-            let (_, m) = model::fit(&examples, DEFAULT_ALPHA)?;
+            let m = model::fit(
+                train.iter().map(|g| (g.1.as_str(), label(g))),
+                DEFAULT_ALPHA,
+            )?;
             let train_seconds = started.elapsed().as_secs_f64();
             let rows: Vec<(String, String, String)> = test
                 .iter()
-                .map(|g| (label(g), m.predict(&g.1).label, g.2.clone()))
+                .map(|g| (label(g).to_string(), m.predict(&g.1).label, g.2.clone()))
                 .collect();
             reports.push(FieldReport {
                 field,
-                n_train: examples.len(),
+                n_train: train.len(),
                 n_test: rows.len(),
                 train_seconds,
                 evaluation: eval::evaluate(&rows),
             });
             Ok(m)
         };
-    let intent = fit("intent", &|g| g.3.clone())?;
-    let emotion = fit("emotion", &|g| g.4.clone())?;
-    let escalate = fit("escalate", &|g| {
-        if g.5 { "yes".into() } else { "no".into() }
-    })?;
+    let intent = fit("intent", &|g| &g.3)?;
+    let emotion = fit("emotion", &|g| &g.4)?;
+    let escalate = fit("escalate", &|g| if g.5 { "yes" } else { "no" })?;
+    // Training freed far more than it keeps; hand it back to the system.
+    crate::memory::release_free_heap();
     Ok((
         ReferenceModels {
             intent,

@@ -18,12 +18,19 @@ pub struct Taxonomy {
 pub struct LabCache {
     pool: Versioned<Pool>,
     taxonomy: Versioned<Taxonomy>,
+    /// One reload at a time: when the cache is cold or stale, the first request reloads and the
+    /// others wait for its result instead of all reading the whole corpus at once.
+    reloading: tokio::sync::Mutex<()>,
 }
 
 impl LabCache {
     /// The practice pool as the database has it now.
     pub async fn pool(&self, db: &Db) -> sqlx::Result<Arc<Pool>> {
         let (corpus, _) = versions(db).await?;
+        if let Some(pool) = self.pool.get(corpus) {
+            return Ok(pool);
+        }
+        let _reload = self.reloading.lock().await;
         if let Some(pool) = self.pool.get(corpus) {
             return Ok(pool);
         }
@@ -35,6 +42,10 @@ impl LabCache {
     /// Active intents and emotions as the database has them now.
     pub async fn taxonomy(&self, db: &Db) -> sqlx::Result<Arc<Taxonomy>> {
         let (_, version) = versions(db).await?;
+        if let Some(t) = self.taxonomy.get(version) {
+            return Ok(t);
+        }
+        let _reload = self.reloading.lock().await;
         if let Some(t) = self.taxonomy.get(version) {
             return Ok(t);
         }

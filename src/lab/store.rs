@@ -89,6 +89,88 @@ pub async fn upsert_messages(
     upsert_messages_with_progress(db, source, messages, &mut |_| {}).await
 }
 
+/// Messages looked up per query, and inserted per statement (64 rows × 15 columns stays far
+/// below SQLite's and PostgreSQL's parameter limits). Batching matters: each statement is a round
+/// trip to the database thread or server, and one per message made 100,000 messages take 27 s.
+const LOOKUP_CHUNK: usize = 500;
+const INSERT_ROWS: usize = 64;
+const INSERT_COLUMNS: [&str; 15] = [
+    "external_id",
+    "text",
+    "lang",
+    "platform",
+    "context",
+    "gold_intent",
+    "gold_emotion",
+    "gold_escalate",
+    "rationale_en",
+    "rationale_zh",
+    "split",
+    "hard",
+    "source",
+    "content_hash",
+    "created_at",
+];
+
+fn context_json(m: &CorpusMessage) -> String {
+    serde_json::to_string(
+        &m.context
+            .iter()
+            .map(|t| serde_json::json!({"from": t.from, "text": t.text}))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or_else(|_| "[]".into())
+}
+
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Inserts `batch` (message, content hash) with one multi-row statement.
+async fn insert_batch(
+    tx: &mut sqlx::AnyConnection,
+    source: &str,
+    batch: &[(&CorpusMessage, String)],
+    now: i64,
+) -> Result<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let n = INSERT_COLUMNS.len();
+    let rows: Vec<String> = (0..batch.len())
+        .map(|r| format!("({})", placeholders(r * n + 1, n)))
+        .collect();
+    let sql = format!(
+        "INSERT INTO messages ({}) VALUES {}",
+        INSERT_COLUMNS.join(", "),
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (m, hash) in batch {
+        query = query
+            .bind(&m.id)
+            .bind(&m.text)
+            .bind(&m.lang)
+            .bind(&m.platform)
+            .bind(context_json(m))
+            .bind(&m.intent)
+            .bind(&m.emotion)
+            .bind(m.escalate.map(|b| b as i64))
+            .bind(&m.rationale.en)
+            .bind(&m.rationale.zh)
+            .bind(&m.split)
+            .bind(m.hard as i64)
+            .bind(source)
+            .bind(hash)
+            .bind(now);
+    }
+    query.execute(&mut *tx).await?;
+    Ok(())
+}
+
 /// As `upsert_messages`, calling `progress` with the number of messages done so far.
 pub async fn upsert_messages_with_progress(
     db: &Db,
@@ -99,76 +181,72 @@ pub async fn upsert_messages_with_progress(
     let mut tx = db.writer.begin().await?;
     let mut stats = UpsertStats::default();
     let now = now_ms();
-    for m in messages {
-        let hash = content_hash(m);
-        let existing = sqlx::query("SELECT content_hash FROM messages WHERE external_id = $1")
-            .bind(&m.id)
-            .fetch_all(&mut *tx)
-            .await?;
-        let context = serde_json::to_string(
-            &m.context
-                .iter()
-                .map(|t| serde_json::json!({"from": t.from, "text": t.text}))
-                .collect::<Vec<_>>(),
-        )
-        .unwrap_or_else(|_| "[]".into());
-        let escalate = m.escalate.map(|b| b as i64);
-        match existing.first() {
-            Some(row) if row.try_get::<String, _>("content_hash")? == hash => stats.unchanged += 1,
-            Some(_) => {
-                sqlx::query(
-                    "UPDATE messages SET text = $1, lang = $2, platform = $3, context = $4, gold_intent = $5, gold_emotion = $6,
-                     gold_escalate = $7, rationale_en = $8, rationale_zh = $9, split = $10, hard = $11, source = $12,
-                     content_hash = $13 WHERE external_id = $14",
-                )
-                .bind(&m.text)
-                .bind(&m.lang)
-                .bind(&m.platform)
-                .bind(&context)
-                .bind(&m.intent)
-                .bind(&m.emotion)
-                .bind(escalate)
-                .bind(&m.rationale.en)
-                .bind(&m.rationale.zh)
-                .bind(&m.split)
-                .bind(m.hard as i64)
-                .bind(source)
-                .bind(&hash)
-                .bind(&m.id)
-                .execute(&mut *tx)
-                .await?;
-                stats.updated += 1;
-            }
-            None => {
-                sqlx::query(
-                    "INSERT INTO messages (external_id, text, lang, platform, context, gold_intent, gold_emotion, gold_escalate,
-                     rationale_en, rationale_zh, split, hard, source, content_hash, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-                )
-                .bind(&m.id)
-                .bind(&m.text)
-                .bind(&m.lang)
-                .bind(&m.platform)
-                .bind(&context)
-                .bind(&m.intent)
-                .bind(&m.emotion)
-                .bind(escalate)
-                .bind(&m.rationale.en)
-                .bind(&m.rationale.zh)
-                .bind(&m.split)
-                .bind(m.hard as i64)
-                .bind(source)
-                .bind(&hash)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                stats.inserted += 1;
+    // Content hash by external id: what the database has, plus what this import wrote (an id may
+    // repeat within one import; the later line wins, as it did line by line).
+    let mut known: std::collections::HashMap<&str, String> = Default::default();
+    for (done, chunk) in messages.chunks(LOOKUP_CHUNK).enumerate() {
+        let sql = format!(
+            "SELECT external_id, content_hash FROM messages WHERE external_id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut lookup = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for m in chunk {
+            lookup = lookup.bind(&m.id);
+        }
+        let rows = lookup.fetch_all(&mut *tx).await?;
+        let ids: std::collections::HashSet<&str> = chunk.iter().map(|m| m.id.as_str()).collect();
+        for r in &rows {
+            let id: String = r.try_get("external_id")?;
+            if let Some(id) = ids.get(id.as_str()) {
+                known.insert(id, r.try_get("content_hash")?);
             }
         }
-        let done = stats.inserted + stats.updated + stats.unchanged;
-        if done % 500 == 0 {
-            progress(done);
+        let mut batch: Vec<(&CorpusMessage, String)> = Vec::with_capacity(INSERT_ROWS);
+        for m in chunk {
+            let hash = content_hash(m);
+            match known.get(m.id.as_str()) {
+                Some(old) if *old == hash => stats.unchanged += 1,
+                Some(_) => {
+                    // The earlier version may still be in the batch: write it first.
+                    insert_batch(&mut tx, source, &batch, now).await?;
+                    batch.clear();
+                    sqlx::query(
+                        "UPDATE messages SET text = $1, lang = $2, platform = $3, context = $4, gold_intent = $5, gold_emotion = $6,
+                         gold_escalate = $7, rationale_en = $8, rationale_zh = $9, split = $10, hard = $11, source = $12,
+                         content_hash = $13 WHERE external_id = $14",
+                    )
+                    .bind(&m.text)
+                    .bind(&m.lang)
+                    .bind(&m.platform)
+                    .bind(context_json(m))
+                    .bind(&m.intent)
+                    .bind(&m.emotion)
+                    .bind(m.escalate.map(|b| b as i64))
+                    .bind(&m.rationale.en)
+                    .bind(&m.rationale.zh)
+                    .bind(&m.split)
+                    .bind(m.hard as i64)
+                    .bind(source)
+                    .bind(&hash)
+                    .bind(&m.id)
+                    .execute(&mut *tx)
+                    .await?;
+                    known.insert(m.id.as_str(), hash);
+                    stats.updated += 1;
+                }
+                None => {
+                    known.insert(m.id.as_str(), hash.clone());
+                    batch.push((m, hash));
+                    stats.inserted += 1;
+                    if batch.len() == INSERT_ROWS {
+                        insert_batch(&mut tx, source, &batch, now).await?;
+                        batch.clear();
+                    }
+                }
+            }
         }
+        insert_batch(&mut tx, source, &batch, now).await?;
+        progress((done * LOOKUP_CHUNK + chunk.len()).min(messages.len()));
     }
     if stats.inserted + stats.updated > 0 {
         cache::bump(&mut *tx, Topic::Corpus).await?;
