@@ -109,6 +109,10 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint!(POST "/lab/answers/{id}/flag", LAB, lab::flag),
         endpoint!(GET "/instruct/taxonomy", INSTRUCTOR, crate::taxonomy::routes::page),
         endpoint!(POST "/instruct/taxonomy", INSTRUCTOR, crate::taxonomy::routes::add),
+        endpoint!(GET "/instruct/questions", INSTRUCTOR, crate::quizzes::bank::page),
+        endpoint!(POST "/instruct/questions/import", INSTRUCTOR, crate::quizzes::bank::upload),
+        endpoint!(GET "/instruct/questions/export.gift", INSTRUCTOR, crate::quizzes::bank::export),
+        endpoint!(GET "/instruct/questions/{id}", INSTRUCTOR, crate::quizzes::bank::question),
         endpoint!(GET "/instruct/corpus", INSTRUCTOR, corpus_admin::page),
         endpoint!(POST "/instruct/corpus/import", INSTRUCTOR, corpus_admin::upload),
         endpoint!(GET "/instruct/corpus/export/{file}", INSTRUCTOR, corpus_admin::download),
@@ -250,6 +254,15 @@ impl Application {
         );
         for e in &corpus_errors {
             tracing::error!(error = %e, "corpus file not loaded");
+        }
+        let (bank, bank_errors) = crate::quizzes::load_banks(&db, &config.content_dir).await?;
+        tracing::info!(
+            inserted = bank.inserted,
+            new_versions = bank.new_versions,
+            "question banks loaded"
+        );
+        for e in &bank_errors {
+            tracing::error!(error = %e, "question bank file not loaded");
         }
         let models = if config.train_at_start {
             train_reference(&db, None).await?

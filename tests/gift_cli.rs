@@ -268,22 +268,6 @@ fn broken_file_exits_1_and_names_every_error_line() {
 }
 
 #[test]
-fn storing_is_refused_honestly_without_dry_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = write(&dir, "ok.gift", "The sun rises in the east.{T}\n");
-    let out = import(&file, &["--json"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains(
-            "storing questions is not available yet: the question bank lands with the quizzes \
-             feature; use --dry-run to check a file"
-        ),
-        "{}",
-        stderr(&out)
-    );
-}
-
-#[test]
 fn unreadable_file_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = import(&dir.path().join("missing.gift"), &["--dry-run"]);

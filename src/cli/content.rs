@@ -10,7 +10,7 @@ use crate::db::Db;
 
 #[derive(Subcommand, Debug)]
 pub enum ContentCommand {
-    /// Load the taxonomy, courses and message corpus from a content folder (idempotent: unchanged
+    /// Load the taxonomy, courses, message corpus and question banks from a content folder (idempotent: unchanged
     /// files are skipped, a changed lesson becomes a new version, progress is kept). Exits 1 if any
     /// file is broken; a broken course or corpus file loads nothing, the others load.
     Load(LoadArgs),
@@ -51,13 +51,21 @@ pub async fn run(command: ContentCommand) -> anyhow::Result<()> {
                 "corpus: {} new, {} updated, {} unchanged message(s)",
                 corpus.inserted, corpus.updated, corpus.unchanged
             );
+            let (bank, bank_errors) = crate::quizzes::load_banks(&db, &args.dir).await?;
+            println!(
+                "question banks: {} new, {} new version(s), {} unchanged question(s)",
+                bank.inserted, bank.new_versions, bank.unchanged
+            );
             for e in &errors {
                 eprintln!("error: {e} (nothing of this course was loaded)");
+            }
+            for e in &bank_errors {
+                eprintln!("error: {e} (nothing of this file was loaded)");
             }
             for e in &corpus_errors {
                 eprintln!("error: {e} (nothing of this file was loaded)");
             }
-            let broken = errors.len() + corpus_errors.len();
+            let broken = errors.len() + corpus_errors.len() + bank_errors.len();
             if broken > 0 {
                 anyhow::bail!("{broken} problem(s) above: the files they are in were not loaded");
             }

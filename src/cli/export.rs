@@ -1,4 +1,5 @@
-//! `intentdojo export answers|messages`: the lab's data to standard output, as JSONL or CSV.
+//! `intentdojo export answers|messages|questions`: the lab's data to standard output, as JSONL or
+//! CSV, and the question bank as GIFT.
 
 use std::io::Write;
 
@@ -15,6 +16,18 @@ pub enum ExportCommand {
     Answers(ExportArgs),
     /// The message corpus, in the schema of content/datasets (JSONL) or the import's CSV columns.
     Messages(ExportArgs),
+    /// The question bank as Moodle GIFT (a $CATEGORY line before each category's questions); it
+    /// imports again into this site or Moodle unchanged.
+    Questions(QuestionsArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct QuestionsArgs {
+    /// Only this category and those below it, e.g. "intentdojo/final-exam".
+    #[arg(long, value_name = "PATH")]
+    pub category: Option<String>,
+    #[arg(long, env = "INTENTDOJO_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -68,12 +81,20 @@ pub async fn render(db: &Db, answers: bool, format: Format) -> anyhow::Result<St
 }
 
 pub async fn run(command: ExportCommand) -> anyhow::Result<()> {
-    let (answers, args) = match command {
-        ExportCommand::Answers(a) => (true, a),
-        ExportCommand::Messages(a) => (false, a),
+    let text = match command {
+        ExportCommand::Answers(a) => {
+            render(&Db::connect(&a.database_url, 2).await?, true, a.format).await?
+        }
+        ExportCommand::Messages(a) => {
+            render(&Db::connect(&a.database_url, 2).await?, false, a.format).await?
+        }
+        ExportCommand::Questions(a) => {
+            let db = Db::connect(&a.database_url, 2).await?;
+            let questions =
+                crate::quizzes::store::list(&db, a.category.as_deref().unwrap_or("")).await?;
+            crate::quizzes::gift::to_gift(&crate::quizzes::store::as_items(&questions))
+        }
     };
-    let db = Db::connect(&args.database_url, 2).await?;
-    let text = render(&db, answers, args.format).await?;
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth a message.
     match stdout.write_all(text.as_bytes()) {

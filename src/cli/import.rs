@@ -11,9 +11,9 @@ use crate::quizzes::gift::{self, Item};
 
 #[derive(Subcommand, Debug)]
 pub enum ImportCommand {
-    /// Read a Moodle GIFT question file. The question bank does not exist yet, so only --dry-run
-    /// works: it checks the file (every error with its line; exit 1 if there is any) and shows the
-    /// questions it holds.
+    /// Import a Moodle GIFT question file into the question bank. The file is checked whole first
+    /// (every error with its line; exit 1 and nothing stored if there is any). A question with the
+    /// same category and name gets a new version when it changed. --dry-run only checks and shows.
     Gift(GiftArgs),
     /// Add buyer messages to the lab's corpus from jsonl, csv or a Label Studio JSON export. The file
     /// is checked whole first (every error with its line); it is imported completely or not at all.
@@ -33,22 +33,18 @@ pub struct GiftArgs {
     /// Print the questions as a JSON array (the fields of `quizzes::gift::Item`) instead of a list.
     #[arg(long)]
     pub json: bool,
+    #[arg(long, env = "INTENTDOJO_DATABASE_URL", default_value = crate::config::DEFAULT_DATABASE_URL)]
+    pub database_url: String,
 }
 
 pub async fn run(command: ImportCommand) -> anyhow::Result<()> {
     match command {
-        ImportCommand::Gift(args) => gift_file(args),
+        ImportCommand::Gift(args) => gift_file(args).await,
         ImportCommand::Messages(args) => super::import_messages::run(args).await,
     }
 }
 
-fn gift_file(args: GiftArgs) -> anyhow::Result<()> {
-    if !args.dry_run {
-        anyhow::bail!(
-            "storing questions is not available yet: the question bank lands with the quizzes \
-             feature; use --dry-run to check a file"
-        );
-    }
+async fn gift_file(args: GiftArgs) -> anyhow::Result<()> {
     let file = args.file.display();
     let input = std::fs::read_to_string(&args.file)
         .with_context(|| format!("cannot read {file} (GIFT files are UTF-8 text)"))?;
@@ -71,6 +67,26 @@ fn gift_file(args: GiftArgs) -> anyhow::Result<()> {
             "--category needs a path, e.g. top/Returns"
         );
         items = gift::with_default_category(items, category);
+    }
+    if !args.dry_run {
+        let items = if args.category.is_none() {
+            gift::with_default_category(items, crate::quizzes::store::DEFAULT_CATEGORY)
+        } else {
+            items
+        };
+        let db = crate::db::Db::connect(&args.database_url, 2).await?;
+        let stats =
+            crate::quizzes::store::import_items(&db, &items, &format!("cli:{file}"), None).await?;
+        let subject = format!(
+            "{file}: {} new, {} new versions, {} unchanged",
+            stats.inserted, stats.new_versions, stats.unchanged
+        );
+        crate::accounts::store::audit(&db, None, "questions.imported", &subject).await?;
+        println!(
+            "imported {file}: {} new question(s), {} new version(s), {} unchanged",
+            stats.inserted, stats.new_versions, stats.unchanged
+        );
+        return Ok(());
     }
     let report = if args.json {
         serde_json::to_string_pretty(&items)? + "\n"

@@ -37,9 +37,11 @@ pub async fn page(ctx: Ctx, state: web::Data<AppState>) -> Page {
     })
 }
 
-/// Reads a multipart form: small text fields and one file, with a size limit.
-async fn read_form(
+/// Reads a multipart form: small text fields and one file named `file`, refusing more than
+/// `max_bytes` in all (413).
+pub async fn read_form(
     mut payload: Multipart,
+    max_bytes: usize,
 ) -> Result<(Vec<(String, String)>, Option<(String, Vec<u8>)>), AppError> {
     let mut fields = Vec::new();
     let mut file = None;
@@ -55,7 +57,7 @@ async fn read_form(
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|_| AppError::BadRequest("error.form_malformed"))?;
             total += chunk.len();
-            if total > MAX_UPLOAD_BYTES {
+            if total > max_bytes {
                 return Err(AppError::PayloadTooLarge);
             }
             bytes.extend_from_slice(&chunk);
@@ -68,13 +70,30 @@ async fn read_form(
     Ok((fields, file))
 }
 
+/// The uploaded file as text and a display name safe to echo (no control characters, 100 chars at
+/// most); 422 when no file was chosen or it is not UTF-8.
+pub fn uploaded_text(file: Option<(String, Vec<u8>)>) -> Result<(String, String), AppError> {
+    let Some((filename, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return Err(AppError::Unprocessable("corpus.choose_file"));
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
+        return Err(AppError::Unprocessable("corpus.not_utf8"));
+    };
+    let name = filename
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(100)
+        .collect();
+    Ok((name, text))
+}
+
 pub async fn upload(
     ctx: Ctx,
     user: SessionUser,
     state: web::Data<AppState>,
     payload: Multipart,
 ) -> Page {
-    let (fields, file) = read_form(payload).await?;
+    let (fields, file) = read_form(payload, MAX_UPLOAD_BYTES).await?;
     let get = |n: &str| {
         fields
             .iter()
@@ -84,12 +103,7 @@ pub async fn upload(
     };
     let format =
         Format::parse(&get("format")).ok_or(AppError::BadRequest("error.form_malformed"))?;
-    let Some((filename, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return Err(AppError::Unprocessable("corpus.choose_file"));
-    };
-    let Ok(text) = String::from_utf8(bytes) else {
-        return Err(AppError::Unprocessable("corpus.not_utf8"));
-    };
+    let (name, text) = uploaded_text(file)?;
     let (intents, emotions) = super::keys(&state.db).await?;
     let keys = super::corpus::Keys {
         intents: &intents,
@@ -100,11 +114,6 @@ pub async fn upload(
         lang: Some(lang.as_str()).filter(|s| !s.is_empty()),
         platform: Some(platform.as_str()).filter(|s| !s.is_empty()),
     };
-    let name: String = filename
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(100)
-        .collect();
     match import::parse(format, &name, &text, &keys, &defaults) {
         Ok(messages) => {
             let stats =
