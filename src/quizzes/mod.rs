@@ -2,6 +2,7 @@
 
 pub mod bank;
 pub mod gift;
+pub mod scoring;
 pub mod store;
 
 use gift::TextFormat;
