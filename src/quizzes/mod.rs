@@ -1,5 +1,6 @@
 //! Quizzes: the question bank and assessments. GIFT import/export lives in gift.rs.
 
+pub mod analysis;
 pub mod bank;
 pub mod gift;
 pub mod scoring;
