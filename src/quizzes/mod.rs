@@ -4,6 +4,7 @@ pub mod analysis;
 pub mod bank;
 pub mod gift;
 pub mod scoring;
+pub mod settings;
 pub mod store;
 
 use gift::TextFormat;
