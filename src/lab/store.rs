@@ -450,25 +450,27 @@ pub async fn message_by_id(db: &Db, id: i64) -> Result<Option<Message>> {
 /// A gold-labeled message for training: (external id, text, lang, intent, emotion, escalate).
 pub type GoldRow = (String, String, String, String, String, bool);
 
+/// Streams the rows instead of collecting them first: a 100,000-message corpus as driver rows takes
+/// several times the memory of the texts themselves, and training at start should not peak on it.
 pub async fn gold_messages(db: &Db) -> Result<Vec<GoldRow>> {
-    let rows = sqlx::query(
+    use futures_util::TryStreamExt;
+    let mut rows = sqlx::query(
         "SELECT external_id, text, lang, gold_intent, gold_emotion, gold_escalate FROM messages
          WHERE gold_intent IS NOT NULL AND gold_emotion IS NOT NULL AND gold_escalate IS NOT NULL ORDER BY id",
     )
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get("external_id")?,
-                r.try_get("text")?,
-                r.try_get("lang")?,
-                r.try_get("gold_intent")?,
-                r.try_get("gold_emotion")?,
-                r.try_get::<i64, _>("gold_escalate")? != 0,
-            ))
-        })
-        .collect()
+    .fetch(&db.pool);
+    let mut out = Vec::new();
+    while let Some(r) = rows.try_next().await? {
+        out.push((
+            r.try_get("external_id")?,
+            r.try_get("text")?,
+            r.try_get("lang")?,
+            r.try_get("gold_intent")?,
+            r.try_get("gold_emotion")?,
+            r.try_get::<i64, _>("gold_escalate")? != 0,
+        ));
+    }
+    Ok(out)
 }
 
 /// Practice messages for the queue (exam messages are never practice).

@@ -296,13 +296,13 @@ mod tests {
     #[test]
     fn short_answers_ignore_case_and_spacing_unless_asked_and_honour_wildcards() {
         let q = question("Intent? {=where is my order =%50%wismo =*tracking*#Close.}");
-        let text = |v: &str| Response::Text { value: v.into() };
-        assert_eq!(fraction(&q, text("  Where   IS my Order ")), Some(1.0));
-        assert_eq!(fraction(&q, text("WISMO")), Some(0.5));
-        assert_eq!(fraction(&q, text("it is about tracking info")), Some(1.0));
-        assert_eq!(fraction(&q, text("refund")), Some(0.0));
-        assert_eq!(fraction(&q, text("")), Some(0.0));
-        assert_eq!(score(&q, &text("WISMO"), true).fraction, Some(0.0));
+        let typed = |v: &str| Response::Text { value: v.into() };
+        assert_eq!(fraction(&q, typed("  Where   IS my Order ")), Some(1.0));
+        assert_eq!(fraction(&q, typed("WISMO")), Some(0.5));
+        assert_eq!(fraction(&q, typed("it is about tracking info")), Some(1.0));
+        assert_eq!(fraction(&q, typed("refund")), Some(0.0));
+        assert_eq!(fraction(&q, typed("")), Some(0.0));
+        assert_eq!(score(&q, &typed("WISMO"), true).fraction, Some(0.0));
         assert!(wildcard_match("a\\*b", "a*b") && !wildcard_match("a\\*b", "axb"));
         assert!(wildcard_match("*", "anything") && wildcard_match("ab*", "ab"));
         assert!(!wildcard_match("ab*ba", "aba"));
@@ -311,23 +311,23 @@ mod tests {
     #[test]
     fn numbers_match_within_tolerance_ranges_and_the_catch_all() {
         let q = question("Born? {#=1822:0#Correct! =%50%1822:2#Close. ~#Check a biography.}");
-        let text = |v: &str| Response::Text { value: v.into() };
-        let s = score(&q, &text("1822"), false);
+        let typed = |v: &str| Response::Text { value: v.into() };
+        let s = score(&q, &typed("1822"), false);
         assert_eq!(
             (s.fraction, s.feedback[0].as_str()),
             (Some(1.0), "Correct!")
         );
-        assert_eq!(fraction(&q, text("1824")), Some(0.5));
-        let s = score(&q, &text("1900"), false);
+        assert_eq!(fraction(&q, typed("1824")), Some(0.5));
+        let s = score(&q, &typed("1900"), false);
         assert_eq!(
             (s.fraction, s.feedback[0].as_str()),
             (Some(0.0), "Check a biography.")
         );
-        assert_eq!(fraction(&q, text("eighteen")), Some(0.0));
+        assert_eq!(fraction(&q, typed("eighteen")), Some(0.0));
         let range = question("From 1 to 5? {#1..5}");
-        assert_eq!(fraction(&range, text("4,5")), Some(1.0));
-        assert_eq!(fraction(&range, text("5.01")), Some(0.0));
-        assert_eq!(fraction(&range, text("1")), Some(1.0));
+        assert_eq!(fraction(&range, typed("4,5")), Some(1.0));
+        assert_eq!(fraction(&range, typed("5.01")), Some(0.0));
+        assert_eq!(fraction(&range, typed("1")), Some(1.0));
     }
 
     #[test]
