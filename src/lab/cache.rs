@@ -24,36 +24,43 @@ pub struct LabCache {
 }
 
 impl LabCache {
+    /// The value of `slot` at `version`, loading it (once, however many requests ask) if stale.
+    async fn cached<T>(
+        &self,
+        slot: &Versioned<T>,
+        version: i64,
+        load: impl Future<Output = sqlx::Result<T>>,
+    ) -> sqlx::Result<Arc<T>> {
+        if let Some(value) = slot.get(version) {
+            return Ok(value);
+        }
+        let _reload = self.reloading.lock().await;
+        if let Some(value) = slot.get(version) {
+            return Ok(value);
+        }
+        let value = Arc::new(load.await?);
+        slot.put(version, value.clone());
+        Ok(value)
+    }
+
     /// The practice pool as the database has it now.
     pub async fn pool(&self, db: &Db) -> sqlx::Result<Arc<Pool>> {
         let (corpus, _) = versions(db).await?;
-        if let Some(pool) = self.pool.get(corpus) {
-            return Ok(pool);
-        }
-        let _reload = self.reloading.lock().await;
-        if let Some(pool) = self.pool.get(corpus) {
-            return Ok(pool);
-        }
-        let pool = Arc::new(Pool::new(store::practice_candidates(db).await?));
-        self.pool.put(corpus, pool.clone());
-        Ok(pool)
+        self.cached(&self.pool, corpus, async {
+            Ok(Pool::new(store::practice_candidates(db).await?))
+        })
+        .await
     }
 
     /// Active intents and emotions as the database has them now.
     pub async fn taxonomy(&self, db: &Db) -> sqlx::Result<Arc<Taxonomy>> {
         let (_, version) = versions(db).await?;
-        if let Some(t) = self.taxonomy.get(version) {
-            return Ok(t);
-        }
-        let _reload = self.reloading.lock().await;
-        if let Some(t) = self.taxonomy.get(version) {
-            return Ok(t);
-        }
-        let t = Arc::new(Taxonomy {
-            intents: taxonomy::store::list(db, LabelKind::Intent).await?,
-            emotions: taxonomy::store::list(db, LabelKind::Emotion).await?,
-        });
-        self.taxonomy.put(version, t.clone());
-        Ok(t)
+        self.cached(&self.taxonomy, version, async {
+            Ok(Taxonomy {
+                intents: taxonomy::store::list(db, LabelKind::Intent).await?,
+                emotions: taxonomy::store::list(db, LabelKind::Emotion).await?,
+            })
+        })
+        .await
     }
 }

@@ -8,7 +8,7 @@ use super::Labels;
 use super::store::{self, ReviewItem};
 use crate::app::AppState;
 use crate::classifier::reference::{self, StoredEvaluation};
-use crate::taxonomy::{self, Label, LabelKind};
+use crate::taxonomy::Label;
 use crate::web::page::see_other_with_flash;
 use crate::web::session::SessionUser;
 use crate::web::{AppError, Ctx, FormFields, render};
@@ -58,13 +58,12 @@ pub async fn queue(ctx: Ctx, state: web::Data<AppState>) -> Page {
             ReviewView { item, predicted }
         })
         .collect();
-    let intents = taxonomy::store::list(&state.db, LabelKind::Intent).await?;
-    let emotions = taxonomy::store::list(&state.db, LabelKind::Emotion).await?;
+    let taxonomy = state.lab_cache.taxonomy(&state.db).await?;
     render(&ReviewPage {
         ctx,
         items,
-        intents,
-        emotions,
+        intents: taxonomy.intents.clone(),
+        emotions: taxonomy.emotions.clone(),
     })
 }
 
@@ -78,8 +77,8 @@ pub async fn confirm(
     store::message_by_id(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let intents = taxonomy::store::list(&state.db, LabelKind::Intent).await?;
-    let emotions = taxonomy::store::list(&state.db, LabelKind::Emotion).await?;
+    let taxonomy = state.lab_cache.taxonomy(&state.db).await?;
+    let (intents, emotions) = (&taxonomy.intents, &taxonomy.emotions);
     let intent = form.get("intent");
     let emotion = form.get("emotion");
     if !intents.iter().any(|l| l.key == intent) || !emotions.iter().any(|l| l.key == emotion) {

@@ -10,7 +10,7 @@ use super::{Fields, Labels, queue};
 use crate::app::AppState;
 use crate::classifier::model::Contribution;
 use crate::db::now_ms;
-use crate::taxonomy::{self, Label, LabelKind};
+use crate::taxonomy::Label;
 use crate::web::i18n::Locale;
 use crate::web::page::see_other;
 use crate::web::session::SessionUser;
@@ -556,7 +556,7 @@ pub async fn summary(ctx: Ctx, user: SessionUser, state: web::Data<AppState>) ->
             .unwrap_or_default();
         mistakes.push((a.clone(), text.chars().take(140).collect()));
     }
-    let intents = taxonomy::store::list(&state.db, LabelKind::Intent).await?;
+    let intents = state.lab_cache.taxonomy(&state.db).await?.intents.clone();
     render(&SummaryPage {
         ctx,
         stats: stats(&timings),
