@@ -26,21 +26,13 @@ pub struct Course {
 
 impl Course {
     pub fn title(&self, locale: impl Borrow<Locale>) -> &str {
-        let locale = *locale.borrow();
-        if locale == Locale::ZhCn {
-            &self.title_zh
-        } else {
-            &self.title_en
-        }
+        locale.borrow().pick(&self.title_en, &self.title_zh)
     }
 
     pub fn description(&self, locale: impl Borrow<Locale>) -> &str {
-        let locale = *locale.borrow();
-        if locale == Locale::ZhCn {
-            &self.description_zh
-        } else {
-            &self.description_en
-        }
+        locale
+            .borrow()
+            .pick(&self.description_en, &self.description_zh)
     }
 }
 
@@ -55,12 +47,7 @@ pub struct Module {
 
 impl Module {
     pub fn title(&self, locale: impl Borrow<Locale>) -> &str {
-        let locale = *locale.borrow();
-        if locale == Locale::ZhCn {
-            &self.title_zh
-        } else {
-            &self.title_en
-        }
+        locale.borrow().pick(&self.title_en, &self.title_zh)
     }
 }
 

@@ -39,17 +39,13 @@ pub struct Label {
 
 impl Label {
     pub fn name(&self, locale: impl Borrow<Locale>) -> &str {
-        match locale.borrow() {
-            Locale::En => &self.label_en,
-            Locale::ZhCn => &self.label_zh,
-        }
+        locale.borrow().pick(&self.label_en, &self.label_zh)
     }
 
     pub fn definition(&self, locale: impl Borrow<Locale>) -> &str {
-        match locale.borrow() {
-            Locale::En => &self.definition_en,
-            Locale::ZhCn => &self.definition_zh,
-        }
+        locale
+            .borrow()
+            .pick(&self.definition_en, &self.definition_zh)
     }
 }
 

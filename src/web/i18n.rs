@@ -21,6 +21,15 @@ impl Locale {
         }
     }
 
+    /// The one of two texts written in this language (content keeps an English and a Chinese
+    /// column side by side).
+    pub fn pick<'a>(self, en: &'a str, zh: &'a str) -> &'a str {
+        match self {
+            Locale::En => en,
+            Locale::ZhCn => zh,
+        }
+    }
+
     /// The language's own name, shown in the language switcher.
     pub fn native_name(self) -> &'static str {
         match self {
