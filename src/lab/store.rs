@@ -122,6 +122,48 @@ fn context_json(m: &CorpusMessage) -> String {
     .unwrap_or_else(|_| "[]".into())
 }
 
+/// The columns of a message that an import writes, after `external_id` and before `created_at`,
+/// in `INSERT_COLUMNS` order: bound the same way by inserts and updates.
+const CONTENT_COLUMNS: std::ops::Range<usize> = 1..14;
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+fn bind_content<'q>(
+    query: AnyQuery<'q>,
+    m: &'q CorpusMessage,
+    source: &'q str,
+    hash: &'q str,
+) -> AnyQuery<'q> {
+    query
+        .bind(&m.text)
+        .bind(&m.lang)
+        .bind(&m.platform)
+        .bind(context_json(m))
+        .bind(&m.intent)
+        .bind(&m.emotion)
+        .bind(m.escalate.map(|b| b as i64))
+        .bind(&m.rationale.en)
+        .bind(&m.rationale.zh)
+        .bind(&m.split)
+        .bind(m.hard as i64)
+        .bind(source)
+        .bind(hash)
+}
+
+/// `UPDATE messages SET text = $1, … content_hash = $13 WHERE external_id = $14`.
+fn update_sql() -> String {
+    let set: Vec<String> = INSERT_COLUMNS[CONTENT_COLUMNS]
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ${}", i + 1))
+        .collect();
+    format!(
+        "UPDATE messages SET {} WHERE external_id = ${}",
+        set.join(", "),
+        CONTENT_COLUMNS.len() + 1
+    )
+}
+
 fn placeholders(from: usize, n: usize) -> String {
     (from..from + n)
         .map(|i| format!("${i}"))
@@ -150,22 +192,7 @@ async fn insert_batch(
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for (m, hash) in batch {
-        query = query
-            .bind(&m.id)
-            .bind(&m.text)
-            .bind(&m.lang)
-            .bind(&m.platform)
-            .bind(context_json(m))
-            .bind(&m.intent)
-            .bind(&m.emotion)
-            .bind(m.escalate.map(|b| b as i64))
-            .bind(&m.rationale.en)
-            .bind(&m.rationale.zh)
-            .bind(&m.split)
-            .bind(m.hard as i64)
-            .bind(source)
-            .bind(hash)
-            .bind(now);
+        query = bind_content(query.bind(&m.id), m, source, hash).bind(now);
     }
     query.execute(&mut *tx).await?;
     Ok(())
@@ -210,24 +237,12 @@ pub async fn upsert_messages_with_progress(
                     // The earlier version may still be in the batch: write it first.
                     insert_batch(&mut tx, source, &batch, now).await?;
                     batch.clear();
-                    sqlx::query(
-                        "UPDATE messages SET text = $1, lang = $2, platform = $3, context = $4, gold_intent = $5, gold_emotion = $6,
-                         gold_escalate = $7, rationale_en = $8, rationale_zh = $9, split = $10, hard = $11, source = $12,
-                         content_hash = $13 WHERE external_id = $14",
+                    bind_content(
+                        sqlx::query(sqlx::AssertSqlSafe(update_sql())),
+                        m,
+                        source,
+                        &hash,
                     )
-                    .bind(&m.text)
-                    .bind(&m.lang)
-                    .bind(&m.platform)
-                    .bind(context_json(m))
-                    .bind(&m.intent)
-                    .bind(&m.emotion)
-                    .bind(m.escalate.map(|b| b as i64))
-                    .bind(&m.rationale.en)
-                    .bind(&m.rationale.zh)
-                    .bind(&m.split)
-                    .bind(m.hard as i64)
-                    .bind(source)
-                    .bind(&hash)
                     .bind(&m.id)
                     .execute(&mut *tx)
                     .await?;
