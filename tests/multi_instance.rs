@@ -68,6 +68,33 @@ async fn start_server(database_url: &str) -> Server {
     panic!("server on port {port} did not become healthy");
 }
 
+/// Opens the login form on `base` and posts the credentials with its visitor cookie and token.
+async fn sign_in(
+    http: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    let page = http.get(format!("{base}/login")).send().await.unwrap();
+    let visitor = page
+        .cookies()
+        .find(|c| c.name() == "intentdojo_visitor")
+        .unwrap()
+        .value()
+        .to_string();
+    let token = csrf_from(&page.text().await.unwrap()).unwrap();
+    http.post(format!("{base}/login"))
+        .header("cookie", format!("intentdojo_visitor={visitor}"))
+        .form(&[
+            ("email", email),
+            ("password", password),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
 fn user_add(
     database_url: &str,
     email: &str,
@@ -148,25 +175,7 @@ async fn two_processes_share_sessions_and_rate_limits() {
     let http = plain_client();
 
     // Sign in on A.
-    let page = http.get(format!("{}/login", a.base)).send().await.unwrap();
-    let visitor = page
-        .cookies()
-        .find(|c| c.name() == "intentdojo_visitor")
-        .unwrap()
-        .value()
-        .to_string();
-    let token = csrf_from(&page.text().await.unwrap()).unwrap();
-    let res = http
-        .post(format!("{}/login", a.base))
-        .header("cookie", format!("intentdojo_visitor={visitor}"))
-        .form(&[
-            ("email", "rio@example.com"),
-            ("password", "operator password"),
-            ("csrf_token", &token),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = sign_in(&http, &a.base, "rio@example.com", "operator password").await;
     assert_eq!(res.status(), 303);
     let session = res
         .cookies()
@@ -212,50 +221,10 @@ async fn two_processes_share_sessions_and_rate_limits() {
 
     // Failed sign-ins on A and B add up to one limit.
     for (i, server) in [&a, &b, &a, &b, &a].iter().enumerate() {
-        let page = http
-            .get(format!("{}/login", server.base))
-            .send()
-            .await
-            .unwrap();
-        let visitor = page
-            .cookies()
-            .find(|c| c.name() == "intentdojo_visitor")
-            .unwrap()
-            .value()
-            .to_string();
-        let token = csrf_from(&page.text().await.unwrap()).unwrap();
-        let res = http
-            .post(format!("{}/login", server.base))
-            .header("cookie", format!("intentdojo_visitor={visitor}"))
-            .form(&[
-                ("email", "rio@example.com"),
-                ("password", "wrong password"),
-                ("csrf_token", &token),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let res = sign_in(&http, &server.base, "rio@example.com", "wrong password").await;
         assert_eq!(res.status(), 401, "attempt {i}");
     }
-    let page = http.get(format!("{}/login", b.base)).send().await.unwrap();
-    let visitor = page
-        .cookies()
-        .find(|c| c.name() == "intentdojo_visitor")
-        .unwrap()
-        .value()
-        .to_string();
-    let token = csrf_from(&page.text().await.unwrap()).unwrap();
-    let res = http
-        .post(format!("{}/login", b.base))
-        .header("cookie", format!("intentdojo_visitor={visitor}"))
-        .form(&[
-            ("email", "rio@example.com"),
-            ("password", "operator password"),
-            ("csrf_token", &token),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = sign_in(&http, &b.base, "rio@example.com", "operator password").await;
     assert_eq!(res.status(), 429);
 }
 
