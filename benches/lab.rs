@@ -239,54 +239,59 @@ async fn timed_page(request: reqwest::RequestBuilder, into: &mut Timings) -> boo
     ok
 }
 
-/// Signs in `n` trainees; returns their clients and CSRF tokens.
+const BENCH_PASSWORD: &str = "bench password 1";
+
+/// A trainee account with the bench password.
+async fn create_trainee(db: &intentdojo::db::Db, email: &str) {
+    let hash = hash_password(&NewPassword::parse(BENCH_PASSWORD, None).unwrap()).unwrap();
+    let new = accounts::NewUser {
+        email,
+        display_name: "Bench",
+        password_hash: Some(&hash),
+        roles: &[Role::Trainee],
+        locale: None,
+    };
+    accounts::create_user(db, &new).await.unwrap();
+}
+
+/// Signs in through the login form; returns the client (holding the session cookie) and a CSRF
+/// token for its forms.
+async fn log_in(base: &str, email: &str) -> (reqwest::Client, String) {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = |path: String| {
+        let client = client.clone();
+        async move {
+            let res = client.get(path).send().await.unwrap();
+            res.text().await.unwrap()
+        }
+    };
+    let token = csrf(&page(format!("{base}/login")).await);
+    let res = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("email", email),
+            ("password", BENCH_PASSWORD),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let token = csrf(&page(format!("{base}/account")).await);
+    (client, token)
+}
+
+/// Creates and signs in `n` trainees; returns their clients and CSRF tokens.
 async fn sign_in(base: &str, db: &intentdojo::db::Db, n: usize) -> Vec<(reqwest::Client, String)> {
-    let hash = hash_password(&NewPassword::parse("bench password 1", None).unwrap()).unwrap();
     let mut clients = Vec::new();
     for i in 0..n {
         let email = format!("bench{i}@example.com");
-        let new = accounts::NewUser {
-            email: &email,
-            display_name: "Bench",
-            password_hash: Some(&hash),
-            roles: &[Role::Trainee],
-            locale: None,
-        };
-        accounts::create_user(db, &new).await.unwrap();
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let page = client
-            .get(format!("{base}/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let token = csrf(&page);
-        let res = client
-            .post(format!("{base}/login"))
-            .form(&[
-                ("email", email.as_str()),
-                ("password", "bench password 1"),
-                ("csrf_token", &token),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 303);
-        let account = client
-            .get(format!("{base}/account"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        clients.push((client, csrf(&account)));
+        create_trainee(db, &email).await;
+        clients.push(log_in(base, &email).await);
     }
     clients
 }
@@ -357,21 +362,7 @@ async fn resident_memory(all: &[CorpusMessage]) {
     intentdojo::lab::store::upsert_messages(&db, "bench", &many)
         .await
         .unwrap();
-    {
-        let hash = hash_password(&NewPassword::parse("bench password 1", None).unwrap()).unwrap();
-        accounts::create_user(
-            &db,
-            &accounts::NewUser {
-                email: "rss@example.com",
-                display_name: "Bench",
-                password_hash: Some(&hash),
-                roles: &[Role::Trainee],
-                locale: None,
-            },
-        )
-        .await
-        .unwrap();
-    }
+    create_trainee(&db, "rss@example.com").await;
     db.pool.close().await;
     db.writer.close().await;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -398,46 +389,11 @@ async fn resident_memory(all: &[CorpusMessage]) {
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    while client.get(format!("{base}/healthz")).send().await.is_err() {
+    while reqwest::get(format!("{base}/healthz")).await.is_err() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let ready = started.elapsed().as_secs_f64();
-    let token = csrf(
-        &client
-            .get(format!("{base}/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    );
-    let res = client
-        .post(format!("{base}/login"))
-        .form(&[
-            ("email", "rss@example.com"),
-            ("password", "bench password 1"),
-            ("csrf_token", &token),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    let token = csrf(
-        &client
-            .get(format!("{base}/account"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    );
+    let (client, token) = log_in(&base, "rss@example.com").await;
     let deadline = Instant::now() + Duration::from_secs(3);
     let t = trainee_loop(client, base, token, deadline, 0, 7).await;
     let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
