@@ -1,8 +1,10 @@
 //! Quizzes: the question bank and assessments. GIFT import/export lives in gift.rs.
 
 pub mod analysis;
+pub mod attempts;
 pub mod bank;
 pub mod gift;
+pub mod quiz;
 pub mod scoring;
 pub mod settings;
 pub mod store;

@@ -231,3 +231,27 @@ pub fn as_items(questions: &[BankQuestion]) -> Vec<Item> {
     }
     items
 }
+
+/// The id of the question named `name` in category `path`.
+pub async fn id_by_name(db: &Db, path: &str, name: &str) -> Result<Option<i64>> {
+    sqlx::query_scalar(
+        "SELECT q.id FROM questions q JOIN question_categories c ON c.id = q.category_id
+         WHERE c.path = $1 AND q.name = $2",
+    )
+    .bind(path.trim().trim_matches('/'))
+    .bind(name)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// One stored version of a question (attempts keep the version they were given).
+pub async fn version_body(db: &Db, question_id: i64, version: i64) -> Result<Option<Question>> {
+    let body: Option<String> = sqlx::query_scalar(
+        "SELECT body FROM question_versions WHERE question_id = $1 AND version = $2",
+    )
+    .bind(question_id)
+    .bind(version)
+    .fetch_optional(&db.pool)
+    .await?;
+    body.as_deref().map(parse_body).transpose()
+}
