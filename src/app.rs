@@ -82,6 +82,7 @@ const PUBLIC: Access = Access::Public;
 pub fn endpoints() -> Vec<Endpoint> {
     use crate::courses::{authoring, routes as courses};
     use crate::lab::{corpus_admin, review, routes as lab};
+    use crate::quizzes::{authoring as quiz_admin, routes as quizzes};
     use accounts::{admin, routes as acc};
     vec![
         endpoint!(GET "/", PUBLIC, acc::root),
@@ -113,6 +114,23 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint!(POST "/instruct/questions/import", INSTRUCTOR, crate::quizzes::bank::upload),
         endpoint!(GET "/instruct/questions/export.gift", INSTRUCTOR, crate::quizzes::bank::export),
         endpoint!(GET "/instruct/questions/{id}", INSTRUCTOR, crate::quizzes::bank::question),
+        endpoint!(GET "/quizzes", LAB, quizzes::list),
+        endpoint!(GET "/quizzes/{id}", LAB, quizzes::quiz_page),
+        endpoint!(POST "/quizzes/{id}/start", LAB, quizzes::start),
+        endpoint!(GET "/attempts/{id}", LAB, quizzes::attempt_page),
+        endpoint!(POST "/attempts/{id}", LAB, quizzes::save),
+        endpoint!(POST "/attempts/{id}/slots/{slot}", LAB, quizzes::autosave),
+        endpoint!(GET "/attempts/{id}/review", LAB, quizzes::review),
+        endpoint!(GET "/instruct/quizzes", INSTRUCTOR, quiz_admin::list),
+        endpoint!(POST "/instruct/quizzes", INSTRUCTOR, quiz_admin::create),
+        endpoint!(GET "/instruct/quizzes/{id}", INSTRUCTOR, quiz_admin::edit),
+        endpoint!(POST "/instruct/quizzes/{id}", INSTRUCTOR, quiz_admin::save),
+        endpoint!(GET "/instruct/quizzes/{id}/results", INSTRUCTOR, quiz_admin::results),
+        endpoint!(GET "/instruct/quizzes/{id}/results.csv", INSTRUCTOR, quiz_admin::results_csv),
+        endpoint!(POST "/instruct/quizzes/{id}/regrade", INSTRUCTOR, quiz_admin::regrade),
+        endpoint!(GET "/instruct/quizzes/{id}/analysis", INSTRUCTOR, quiz_admin::item_analysis_page),
+        endpoint!(GET "/instruct/grading", INSTRUCTOR, quiz_admin::grading_queue),
+        endpoint!(POST "/instruct/grading/{attempt}/{slot}", INSTRUCTOR, quiz_admin::grade),
         endpoint!(GET "/instruct/corpus", INSTRUCTOR, corpus_admin::page),
         endpoint!(POST "/instruct/corpus/import", INSTRUCTOR, corpus_admin::upload),
         endpoint!(GET "/instruct/corpus/export/{file}", INSTRUCTOR, corpus_admin::download),
@@ -264,6 +282,12 @@ impl Application {
         for e in &bank_errors {
             tracing::error!(error = %e, "question bank file not loaded");
         }
+        let (quizzes, quiz_errors) =
+            crate::quizzes::quiz::load_quiz_files(&db, &config.content_dir).await?;
+        tracing::info!(created = quizzes, "quizzes loaded");
+        for e in &quiz_errors {
+            tracing::error!(error = %e, "quiz file not loaded");
+        }
         let models = if config.train_at_start {
             train_reference(&db, None).await?
         } else {
@@ -354,8 +378,25 @@ impl Application {
                 }
             }
         });
+        // Overdue quiz attempts are submitted within a minute even if no one looks at them, so
+        // results and certifications do not wait for the trainee to come back.
+        let sweep_state = self.state.clone();
+        let sweep = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                match crate::quizzes::attempts::finish_overdue(&sweep_state.db, crate::db::now_ms())
+                    .await
+                {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(attempts = n, "overdue quiz attempts submitted"),
+                    Err(e) => tracing::warn!(error = %e, "submitting overdue attempts failed"),
+                }
+            }
+        });
         let result = self.server.await;
         purge.abort();
+        sweep.abort();
         result
     }
 }

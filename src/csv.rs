@@ -120,6 +120,16 @@ pub fn field(value: &str) -> String {
     }
 }
 
+/// A text that a spreadsheet would otherwise run as a formula (`=`, `+`, `-`, `@`, tab, CR at
+/// the start: CSV injection) gets a leading apostrophe, which spreadsheets show as text.
+pub fn spreadsheet_safe(value: &str) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    }
+}
+
 /// One CSV line from fields (without the line break).
 pub fn line<S: AsRef<str>>(fields: &[S]) -> String {
     fields
@@ -132,6 +142,13 @@ pub fn line<S: AsRef<str>>(fields: &[S]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formulas_are_defused_for_spreadsheets() {
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(spreadsheet_safe("Mei Lin"), "Mei Lin");
+    }
 
     #[test]
     fn written_lines_read_back() {

@@ -69,4 +69,63 @@ document.addEventListener("DOMContentLoaded", () => {
       if (event.key === "f" && flag) { flag.open = true; flag.querySelector("textarea").focus(); event.preventDefault(); }
     });
   }
+  // A quiz attempt: each answer is saved as it is given (the plain form's Save button does the
+  // same without JavaScript), the timer counts down to the server's deadline and submits at zero.
+  const attempt = document.getElementById("attempt-form");
+  if (attempt) {
+    const csrf = attempt.querySelector("input[name=csrf_token]").value;
+    const clock = () => new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    const save = (section) => {
+      const body = new URLSearchParams();
+      body.append("csrf_token", csrf);
+      section.querySelectorAll("input, select, textarea").forEach((el) => {
+        if (!el.name || el.disabled) return;
+        if ((el.type === "radio" || el.type === "checkbox") && !el.checked) return;
+        body.append(el.name, el.value);
+      });
+      const state = section.querySelector("[data-save-state]");
+      if (state) state.textContent = "…";
+      fetch(`/attempts/${attempt.dataset.attempt}/slots/${section.dataset.slot}`, {
+        method: "POST", body, headers: { "x-csrf-token": csrf }, credentials: "same-origin",
+      }).then((res) => {
+        if (res.status === 204) { if (state) state.textContent = "✓ " + clock(); return; }
+        // Closed or overdue: the server's page says what happened.
+        window.location.reload();
+      }).catch(() => { if (state) state.textContent = "⚠"; });
+    };
+    const timers = new Map();
+    attempt.querySelectorAll("section[data-slot]").forEach((section) => {
+      section.addEventListener("change", () => save(section));
+      section.addEventListener("input", (event) => {
+        if (!typing(event)) return;
+        clearTimeout(timers.get(section));
+        timers.set(section, setTimeout(() => save(section), 800));
+      });
+    });
+    const finish = attempt.querySelector("[data-finish]");
+    if (finish) finish.addEventListener("click", (event) => {
+      if (!window.confirm(attempt.dataset.finishConfirm)) event.preventDefault();
+    });
+    const timer = attempt.parentElement.querySelector("[data-deadline]");
+    if (timer) {
+      const deadline = Number(timer.dataset.deadline);
+      const tick = () => {
+        const left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+        timer.textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+        timer.classList.toggle("urgent", left <= 60);
+        if (left === 0) {
+          clearInterval(handle);
+          const input = document.createElement("input");
+          input.type = "hidden"; input.name = "action"; input.value = "finish";
+          attempt.appendChild(input);
+          attempt.submit();
+        }
+      };
+      const handle = setInterval(tick, 1000);
+      tick();
+    }
+  }
+
+  // Certificates: a print button (the page prints cleanly without it too).
+  document.querySelectorAll("[data-print]").forEach((b) => b.addEventListener("click", () => window.print()));
 });

@@ -39,6 +39,23 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/instruct/questions/import", "instructor"),
     ("GET", "/instruct/questions/export.gift", "instructor"),
     ("GET", "/instruct/questions/{id}", "instructor"),
+    ("GET", "/quizzes", "trainee,instructor"),
+    ("GET", "/quizzes/{id}", "trainee,instructor"),
+    ("POST", "/quizzes/{id}/start", "trainee,instructor"),
+    ("GET", "/attempts/{id}", "trainee,instructor"),
+    ("POST", "/attempts/{id}", "trainee,instructor"),
+    ("POST", "/attempts/{id}/slots/{slot}", "trainee,instructor"),
+    ("GET", "/attempts/{id}/review", "trainee,instructor"),
+    ("GET", "/instruct/quizzes", "instructor"),
+    ("POST", "/instruct/quizzes", "instructor"),
+    ("GET", "/instruct/quizzes/{id}", "instructor"),
+    ("POST", "/instruct/quizzes/{id}", "instructor"),
+    ("GET", "/instruct/quizzes/{id}/results", "instructor"),
+    ("GET", "/instruct/quizzes/{id}/results.csv", "instructor"),
+    ("POST", "/instruct/quizzes/{id}/regrade", "instructor"),
+    ("GET", "/instruct/quizzes/{id}/analysis", "instructor"),
+    ("GET", "/instruct/grading", "instructor"),
+    ("POST", "/instruct/grading/{attempt}/{slot}", "instructor"),
     ("GET", "/instruct/corpus", "instructor"),
     ("POST", "/instruct/corpus/import", "instructor"),
     ("GET", "/instruct/corpus/export/{file}", "instructor"),
@@ -171,7 +188,9 @@ async fn every_route_allows_exactly_the_roles_in_the_table() {
             .replace("{course}", "getting-started")
             .replace("{lesson}", "welcome-and-the-lab")
             .replace("{check}", "no-such-check")
-            .replace("{version}", "1");
+            .replace("{version}", "1")
+            .replace("{attempt}", &target.to_string())
+            .replace("{slot}", "1");
         for (who, role) in WHO {
             n += 1;
             // A fresh client per request: some routes (logout, deactivate) change the session.

@@ -2,12 +2,15 @@
 
 pub mod analysis;
 pub mod attempts;
+pub mod authoring;
 pub mod bank;
 pub mod gift;
 pub mod quiz;
+pub mod routes;
 pub mod scoring;
 pub mod settings;
 pub mod store;
+pub mod view;
 
 use gift::TextFormat;
 

@@ -17,6 +17,35 @@ pub enum GradingMethod {
 }
 
 impl GradingMethod {
+    pub const ALL: [GradingMethod; 4] = [
+        GradingMethod::Highest,
+        GradingMethod::Average,
+        GradingMethod::First,
+        GradingMethod::Last,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            GradingMethod::Highest => "highest",
+            GradingMethod::Average => "average",
+            GradingMethod::First => "first",
+            GradingMethod::Last => "last",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<GradingMethod> {
+        Self::ALL.into_iter().find(|m| m.key() == key)
+    }
+
+    pub fn label_key(self) -> &'static str {
+        match self {
+            GradingMethod::Highest => "quiz.grading_highest",
+            GradingMethod::Average => "quiz.grading_average",
+            GradingMethod::First => "quiz.grading_first",
+            GradingMethod::Last => "quiz.grading_last",
+        }
+    }
+
     /// The quiz grade from the grades of finished attempts, oldest first; None without any.
     pub fn combine(self, grades: &[f64]) -> Option<f64> {
         match self {
@@ -43,6 +72,32 @@ pub enum ReviewTiming {
 }
 
 impl ReviewTiming {
+    pub const ALL: [ReviewTiming; 3] = [
+        ReviewTiming::Immediately,
+        ReviewTiming::AfterSubmission,
+        ReviewTiming::AfterClose,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            ReviewTiming::Immediately => "immediately",
+            ReviewTiming::AfterSubmission => "after_submission",
+            ReviewTiming::AfterClose => "after_close",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<ReviewTiming> {
+        Self::ALL.into_iter().find(|m| m.key() == key)
+    }
+
+    pub fn label_key(self) -> &'static str {
+        match self {
+            ReviewTiming::Immediately => "quiz.review_immediately",
+            ReviewTiming::AfterSubmission => "quiz.review_after_submission",
+            ReviewTiming::AfterClose => "quiz.review_after_close",
+        }
+    }
+
     /// May feedback be shown now, for an attempt that is `submitted` or not, in a quiz closing at
     /// `close_at` (None: never closes)?
     pub fn allows(self, submitted: bool, now: i64, close_at: Option<i64>) -> bool {

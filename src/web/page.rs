@@ -115,6 +115,7 @@ impl Ctx {
         add("/courses", "nav.courses");
         if user.roles.has(Role::Trainee) || user.roles.has(Role::Instructor) {
             add("/lab", "nav.lab");
+            add("/quizzes", "nav.quizzes");
         }
         if user.roles.has(Role::Supervisor) {
             add("/team", "nav.team");
