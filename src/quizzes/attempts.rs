@@ -754,12 +754,7 @@ mod tests {
     }
 
     fn form(pairs: &[(&str, &str)]) -> FormFields {
-        FormFields(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        )
+        FormFields::from_pairs(pairs)
     }
 
     #[test]

@@ -50,12 +50,7 @@ async fn list_page(ctx: Ctx, state: &AppState, error: Option<&'static str>) -> P
             quiz,
         });
     }
-    let status = if error.is_some() {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        actix_web::http::StatusCode::OK
-    };
-    let error = error.map(|k| ctx.t(k).to_string());
+    let (status, error) = form_outcome(&ctx, error);
     render_status(
         status,
         &ListPage {
@@ -64,6 +59,20 @@ async fn list_page(ctx: Ctx, state: &AppState, error: Option<&'static str>) -> P
             error,
         },
     )
+}
+
+/// A form page's status and message: 422 with the message when the form was refused.
+fn form_outcome(
+    ctx: &Ctx,
+    error: Option<&'static str>,
+) -> (actix_web::http::StatusCode, Option<String>) {
+    match error {
+        Some(key) => (
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            Some(ctx.t(key).to_string()),
+        ),
+        None => (actix_web::http::StatusCode::OK, None),
+    }
 }
 
 pub async fn list(ctx: Ctx, state: web::Data<AppState>) -> Page {
@@ -201,12 +210,7 @@ async fn edit_page(ctx: Ctx, state: &AppState, quiz: Quiz, error: Option<&'stati
         category: String::new(),
         count: 0,
     }));
-    let status = if error.is_some() {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        actix_web::http::StatusCode::OK
-    };
-    let error = error.map(|k| ctx.t(k).to_string());
+    let (status, error) = form_outcome(&ctx, error);
     render_status(
         status,
         &EditPage {
@@ -786,12 +790,7 @@ mod tests {
     }
 
     fn form(pairs: &[(&str, &str)]) -> FormFields {
-        FormFields(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        )
+        FormFields::from_pairs(pairs)
     }
 
     #[test]

@@ -18,6 +18,16 @@ impl FormFields {
             .map_err(|_| AppError::BadRequest("error.form_malformed"))
     }
 
+    /// Fields from name/value pairs (tests and callers that build a form by hand).
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> FormFields {
+        FormFields(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
     /// The first value of a field, or "" when absent.
     pub fn get(&self, name: &str) -> &str {
         self.0
