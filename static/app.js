@@ -88,11 +88,18 @@ document.addEventListener("DOMContentLoaded", () => {
       fetch(`/attempts/${attempt.dataset.attempt}/slots/${section.dataset.slot}`, {
         method: "POST", body, headers: { "x-csrf-token": csrf }, credentials: "same-origin",
       }).then((res) => {
-        if (res.status === 204) { if (state) state.textContent = "✓ " + clock(); return; }
+        if (res.status === 204) {
+          if (state) state.textContent = "✓ " + clock();
+          const answered = attempt.parentElement.querySelector("[data-answered]");
+          if (answered) answered.textContent = [...attempt.querySelectorAll("section[data-slot]")].filter(answeredIn).length;
+          return;
+        }
         // Closed or overdue: the server's page says what happened.
         window.location.reload();
       }).catch(() => { if (state) state.textContent = "⚠"; });
     };
+    const answeredIn = (section) => [...section.querySelectorAll("input, select, textarea")].some((el) =>
+      (el.type === "radio" || el.type === "checkbox") ? el.checked : el.type !== "hidden" && el.value.trim() !== "");
     const timers = new Map();
     attempt.querySelectorAll("section[data-slot]").forEach((section) => {
       section.addEventListener("change", () => save(section));

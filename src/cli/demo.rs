@@ -117,6 +117,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let db = Db::connect(&config.database_url, config.db_max_connections).await?;
     seed_accounts(&db).await?;
     let app = Application::build_with_db(config, db).await?;
+    let simulated = super::demo_history::seed_quiz_history(app.db(), crate::db::now_ms()).await?;
     println!();
     println!("intentdojo demo is running: http://{}", args.addr);
     println!("Demo accounts (email / password):");
@@ -128,6 +129,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(", ");
         println!("  {:<12} {:<28} {}", roles, a.email, a.password);
+    }
+    if simulated > 0 {
+        println!(
+            "Simulated history: {simulated} quiz attempts by {} simulated trainees (model in src/cli/demo_history.rs).",
+            super::demo_history::SIMULATED.len()
+        );
     }
     println!("Press Ctrl+C to stop.");
     println!();

@@ -306,6 +306,20 @@ pub async fn slots(db: &Db, attempt_id: i64) -> Result<Vec<Slot>> {
     rows.iter().map(slot_from_row).collect()
 }
 
+/// How many questions an attempt gets, not counting descriptions (which are shown, not asked).
+pub async fn question_count(db: &Db, quiz: &Quiz) -> Result<usize> {
+    let mut n = quiz.settings.question_count();
+    for id in &quiz.settings.questions {
+        if super::store::get(db, *id)
+            .await?
+            .is_some_and(|q| matches!(q.body.kind, QuestionKind::Description))
+        {
+            n -= 1;
+        }
+    }
+    Ok(n)
+}
+
 /// Why an attempt could not start.
 #[derive(Debug, PartialEq)]
 pub enum StartRefused {

@@ -591,16 +591,26 @@ pub fn item_analysis(graded: &[(Attempt, Vec<Slot>)]) -> (Vec<ItemRow>, TestStat
     (rows, analysis::test_stats(&questions, &scores))
 }
 
+/// An answer of the bank as inline HTML (rendered and sanitised like the question).
 fn answer_label(q: &super::gift::Question, i: usize) -> String {
     match &q.kind {
-        QuestionKind::Multichoice { answers, .. } => {
-            answers.get(i).map(|a| a.text.clone()).unwrap_or_default()
-        }
+        QuestionKind::Multichoice { answers, .. } => answers
+            .get(i)
+            .map(|a| super::view::strip_p(&super::text_html(&a.text, q.format)))
+            .unwrap_or_default(),
         _ => String::new(),
     }
 }
 
-/// A response in words, as the response table lists it.
+/// What a trainee typed, escaped.
+fn typed(text: &str) -> String {
+    super::view::strip_p(&super::text_html(
+        text.trim(),
+        super::gift::TextFormat::Plain,
+    ))
+}
+
+/// A response as inline HTML, as the response table lists it.
 pub fn response_label(q: &super::gift::Question, r: &Response) -> String {
     match r {
         Response::Choices { picked } => picked
@@ -609,22 +619,21 @@ pub fn response_label(q: &super::gift::Question, r: &Response) -> String {
             .collect::<Vec<_>>()
             .join("; "),
         Response::Truth { value } => if *value { "True" } else { "False" }.into(),
-        Response::Text { value } => value.trim().to_string(),
+        Response::Text { value } => typed(value),
         Response::Matches { chosen } => chosen
             .iter()
-            .map(|c| c.clone().unwrap_or_else(|| "–".into()))
+            .map(|c| c.as_deref().map(typed).unwrap_or_else(|| "–".into()))
             .collect::<Vec<_>>()
             .join(" | "),
     }
 }
 
-/// The responses that earn full or partial credit, to mark them in the table.
+/// The responses that earn credit, as the same HTML labels, to mark them in the table.
 fn right_labels(q: &super::gift::Question) -> Vec<String> {
     match &q.kind {
-        QuestionKind::Multichoice { answers, .. } => answers
-            .iter()
-            .filter(|a| a.fraction > 0.0)
-            .map(|a| a.text.clone())
+        QuestionKind::Multichoice { answers, .. } => (0..answers.len())
+            .filter(|i| answers[*i].fraction > 0.0)
+            .map(|i| answer_label(q, i))
             .collect(),
         QuestionKind::Truefalse { correct, .. } => {
             vec![if *correct { "True" } else { "False" }.into()]

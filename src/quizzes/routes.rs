@@ -18,6 +18,7 @@ type Page = Result<HttpResponse, AppError>;
 /// A quiz as the list shows it to one trainee.
 pub struct QuizRow {
     pub quiz: Quiz,
+    pub questions: usize,
     pub attempts: usize,
     pub grade: Option<f64>,
     pub in_progress: bool,
@@ -60,6 +61,7 @@ pub async fn list(ctx: Ctx, user: SessionUser, state: web::Data<AppState>) -> Pa
         let mine = attempts::of_user(&state.db, quiz.id, user.id).await?;
         let grade = attempts::quiz_grade(&state.db, &quiz, user.id).await?;
         rows.push(QuizRow {
+            questions: attempts::question_count(&state.db, &quiz).await?,
             attempts: mine.len(),
             in_progress: mine.iter().any(|a| a.accepts_answers(now)),
             open: quiz.settings.is_open(now),
@@ -75,6 +77,7 @@ pub async fn list(ctx: Ctx, user: SessionUser, state: web::Data<AppState>) -> Pa
 struct QuizPage {
     ctx: Ctx,
     quiz: Quiz,
+    questions: usize,
     attempts: Vec<Attempt>,
     grade: Option<f64>,
     can_start: bool,
@@ -123,6 +126,7 @@ pub async fn quiz_page(
     let grade = attempts::quiz_grade(&state.db, &quiz, user.id).await?;
     render(&QuizPage {
         ctx,
+        questions: attempts::question_count(&state.db, &quiz).await?,
         quiz,
         attempts: mine,
         grade,

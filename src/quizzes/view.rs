@@ -137,16 +137,16 @@ pub fn right_answer(q: &Question) -> String {
         QuestionKind::Multichoice { answers, .. } => answers
             .iter()
             .filter(|a| a.fraction > 0.0)
-            .map(|a| plain(&a.text))
+            .map(|a| strip_p(&plain(&a.text)))
             .collect::<Vec<_>>()
-            .join(""),
+            .join(", "),
         QuestionKind::Truefalse { correct, .. } => {
             if *correct { "True" } else { "False" }.to_string()
         }
         QuestionKind::Shortanswer { answers } => answers
             .iter()
             .filter(|a| a.fraction >= 1.0)
-            .map(|a| plain(&a.text))
+            .map(|a| strip_p(&plain(&a.text)))
             .next()
             .unwrap_or_default(),
         QuestionKind::Numerical { answers } => answers
@@ -171,7 +171,7 @@ pub fn right_answer(q: &Question) -> String {
 }
 
 /// Inline HTML from a rendered paragraph (`<p>x</p>` → `x`), for lists and selects.
-fn strip_p(html: &str) -> String {
+pub fn strip_p(html: &str) -> String {
     html.trim()
         .strip_prefix("<p>")
         .and_then(|s| s.strip_suffix("</p>"))
