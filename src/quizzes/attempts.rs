@@ -864,7 +864,10 @@ mod tests {
         assert!(same_shape(&old, &question("Pick (fixed) {~a =b ~c}")));
         assert!(!same_shape(&old, &question("Pick {=a ~b}")));
         assert!(!same_shape(&old, &question("Pick {T}")));
-        assert!(same_shape(&question("N {#3:1}"), &question("N {#=4:1 =%50%5:0}")));
+        assert!(same_shape(
+            &question("N {#3:1}"),
+            &question("N {#=4:1 =%50%5:0}")
+        ));
     }
 
     #[test]

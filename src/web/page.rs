@@ -116,6 +116,9 @@ impl Ctx {
         if user.roles.has(Role::Trainee) || user.roles.has(Role::Instructor) {
             add("/lab", "nav.lab");
         }
+        if user.roles.has(Role::Trainee) {
+            add("/certifications", "cert.nav");
+        }
         if user.roles.has(Role::Supervisor) {
             add("/team", "nav.team");
         }
