@@ -83,6 +83,8 @@ pub enum Check {
         needed: f64,
         min_items: usize,
         intents: Vec<IntentFigure>,
+        /// The window holds `window` graded answers (before that the figures are no record yet).
+        window_full: bool,
     },
     Exam {
         quiz_id: i64,
@@ -104,7 +106,11 @@ impl Check {
                 window,
                 needed,
             } => graded >= window && reaches(*correct, *window, *needed),
-            Check::LabIntents { intents, .. } => intents.iter().all(|i| i.met),
+            Check::LabIntents {
+                intents,
+                window_full,
+                ..
+            } => *window_full && intents.iter().all(|i| i.met),
             Check::Exam { grade, needed, .. } => grade.is_some_and(|g| g + 1e-9 >= *needed),
             Check::ExamMissing => false,
         }
@@ -234,6 +240,7 @@ pub fn evaluate_lab(rule: &LabRule, answers: &[GradedAnswer]) -> [Check; 2] {
             needed: rule.intent_percent.value(),
             min_items,
             intents,
+            window_full: recent.len() >= window,
         },
     ]
 }
@@ -319,11 +326,15 @@ mod tests {
         let mut lab = answers("where_is_my_order", 100, 85);
         lab.extend(answers("shipping_delay", 100, 85));
         assert!(evaluate_lab(&rule, &lab)[0].met());
-        // 100% over only 150 answers is not yet a record.
+        // 100% over only 150 answers is not yet a record, overall or per intent.
         let lab = answers("where_is_my_order", 150, 150);
         let [overall, intents] = evaluate_lab(&rule, &lab);
         assert!(!overall.met());
-        assert!(intents.met(), "judged intents at 100% stay met");
+        assert!(!intents.met());
+        assert!(
+            intents.weak_intents().is_empty(),
+            "no intent is weak, the window is short"
+        );
     }
 
     #[test]

@@ -147,6 +147,7 @@ fn checklist(checks: &[Check], locale: Locale, intents: &[taxonomy::Label]) -> V
                     needed,
                     min_items,
                     intents: figures,
+                    ..
                 } => {
                     for weak in check.weak_intents() {
                         details.push(fill(
