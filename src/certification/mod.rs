@@ -606,7 +606,8 @@ mod tests {
 
     #[test]
     fn bad_forms_name_the_problem() {
-        let cases: Vec<(fn(&mut DefinitionInput), &str)> = vec![
+        type Change = fn(&mut DefinitionInput);
+        let cases: Vec<(Change, &str)> = vec![
             (|i| i.slug = "Level 1".into(), "cert.error_slug"),
             (|i| i.title_en = "  ".into(), "cert.error_title"),
             (|i| i.exam_pass_percent = "150".into(), "cert.error_percent"),
