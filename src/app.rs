@@ -80,6 +80,7 @@ const PUBLIC: Access = Access::Public;
 
 /// The routing table. Order matters where patterns overlap (`/admin/users/new` before `{id}`).
 pub fn endpoints() -> Vec<Endpoint> {
+    use crate::certification::routes as cert;
     use crate::courses::{authoring, routes as courses};
     use crate::lab::{corpus_admin, review, routes as lab};
     use crate::quizzes::{authoring as quiz_admin, routes as quizzes};
@@ -168,6 +169,16 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint!(GET "/admin/teams/{id}", ADMIN, admin::team_page),
         endpoint!(POST "/admin/teams/{id}/members", ADMIN, admin::add_member),
         endpoint!(POST "/admin/teams/{id}/members/remove", ADMIN, admin::remove_member),
+        endpoint!(GET "/certifications", TRAINEE, cert::trainee_page),
+        endpoint!(GET "/verify/{code}", PUBLIC, cert::verify),
+        endpoint!(GET "/team/certifications", SUPERVISOR, cert::team_page),
+        endpoint!(GET "/instruct/certifications", INSTRUCTOR, cert::instruct_list),
+        endpoint!(POST "/instruct/certifications", INSTRUCTOR, cert::create),
+        endpoint!(GET "/instruct/certifications/new", INSTRUCTOR, cert::new_form),
+        endpoint!(GET "/instruct/certifications/{id}", INSTRUCTOR, cert::edit_form),
+        endpoint!(POST "/instruct/certifications/{id}", INSTRUCTOR, cert::update),
+        endpoint!(GET "/admin/certificates", ADMIN, cert::admin_list),
+        endpoint!(POST "/admin/certificates/{id}/revoke", ADMIN, cert::revoke),
         endpoint!(GET "/healthz", PUBLIC, healthz),
         endpoint!(GET "/readyz", PUBLIC, readyz),
         endpoint!(GET "/metrics", PUBLIC, metrics),
@@ -287,6 +298,13 @@ impl Application {
         tracing::info!(created = quizzes, "quizzes loaded");
         for e in &quiz_errors {
             tracing::error!(error = %e, "quiz file not loaded");
+        }
+        // After the courses and quizzes it names.
+        let (certifications, cert_problems) =
+            crate::certification::load_certifications(&db, &config.content_dir).await?;
+        tracing::info!(created = certifications, "certifications loaded");
+        for e in &cert_problems {
+            tracing::warn!(problem = %e, "certification not created");
         }
         let models = if config.train_at_start {
             train_reference(&db, None).await?

@@ -6,6 +6,11 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!window.confirm(form.dataset.confirm)) event.preventDefault();
     });
   });
+  // Certificates: the print button exists only where a script can press print for you.
+  document.querySelectorAll("[data-print]").forEach((button) => {
+    button.hidden = false;
+    button.addEventListener("click", () => window.print());
+  });
   // One-time links are selected on focus so they are easy to copy.
   document.querySelectorAll("input[data-select-on-focus]").forEach((input) => {
     input.addEventListener("focus", () => input.select());

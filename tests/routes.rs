@@ -105,6 +105,16 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/admin/teams/{id}", "admin"),
     ("POST", "/admin/teams/{id}/members", "admin"),
     ("POST", "/admin/teams/{id}/members/remove", "admin"),
+    ("GET", "/certifications", "trainee"),
+    ("GET", "/verify/{code}", "public"),
+    ("GET", "/team/certifications", "supervisor"),
+    ("GET", "/instruct/certifications", "instructor"),
+    ("POST", "/instruct/certifications", "instructor"),
+    ("GET", "/instruct/certifications/new", "instructor"),
+    ("GET", "/instruct/certifications/{id}", "instructor"),
+    ("POST", "/instruct/certifications/{id}", "instructor"),
+    ("GET", "/admin/certificates", "admin"),
+    ("POST", "/admin/certificates/{id}/revoke", "admin"),
     ("GET", "/healthz", "public"),
     ("GET", "/readyz", "public"),
     ("GET", "/metrics", "public"),
@@ -190,7 +200,8 @@ async fn every_route_allows_exactly_the_roles_in_the_table() {
             .replace("{check}", "no-such-check")
             .replace("{version}", "1")
             .replace("{attempt}", &target.to_string())
-            .replace("{slot}", "1");
+            .replace("{slot}", "1")
+            .replace("{code}", "no-such-code");
         for (who, role) in WHO {
             n += 1;
             // A fresh client per request: some routes (logout, deactivate) change the session.

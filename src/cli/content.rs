@@ -56,6 +56,12 @@ pub async fn run(command: ContentCommand) -> anyhow::Result<()> {
                 "question banks: {} new, {} new version(s), {} unchanged question(s)",
                 bank.inserted, bank.new_versions, bank.unchanged
             );
+            let (certifications, cert_problems) =
+                crate::certification::load_certifications(&db, &args.dir).await?;
+            println!("certifications: {certifications} new");
+            for e in &cert_problems {
+                eprintln!("warning: {e}");
+            }
             for e in &errors {
                 eprintln!("error: {e} (nothing of this course was loaded)");
             }

@@ -256,7 +256,13 @@ pub async fn save(
     let refused = save_form(&state, &attempt, &form).await?;
     let action = form.get("action");
     if action == "finish" {
-        attempts::finish(&state.db, attempt.id, now_ms()).await?;
+        if attempts::finish(&state.db, attempt.id, now_ms()).await? {
+            // A passed exam may complete a certification; a failure here must not lose the
+            // submission, which is already stored (the certifications page retries).
+            if let Err(e) = crate::certification::issue_if_met(&state.db, user.id).await {
+                tracing::warn!(error = %e, "checking certifications after a quiz failed");
+            }
+        }
         return Ok(see_other(&review));
     }
     if let Some(slot) = action

@@ -117,6 +117,9 @@ impl Ctx {
             add("/lab", "nav.lab");
             add("/quizzes", "nav.quizzes");
         }
+        if user.roles.has(Role::Trainee) {
+            add("/certifications", "cert.nav");
+        }
         if user.roles.has(Role::Supervisor) {
             add("/team", "nav.team");
         }
