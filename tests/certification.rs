@@ -639,3 +639,65 @@ async fn the_demo_certification_is_created_once_its_exam_quiz_exists() {
         .unwrap();
     assert_eq!(created, 0);
 }
+
+/// The whole path over HTTP: with the course done and the lab requirement met, a trainee takes
+/// the exam quiz in the browser; submitting a passing attempt issues the certificate at once
+/// (before any visit to /certifications), and its code verifies publicly.
+#[tokio::test]
+async fn passing_the_exam_in_the_browser_issues_the_certificate_at_once() {
+    let app = TestApp::spawn().await;
+    let items = intentdojo::quizzes::gift::parse(
+        "$CATEGORY: test/exam\n\n::e1::Which intent is \"Where is my parcel?\" {=where_is_my_order ~return}\n\n::e2::Threats to report always go to a human. {T}\n",
+    )
+    .unwrap();
+    intentdojo::quizzes::store::import_items(&app.db, &items, "test", None)
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for name in ["e1", "e2"] {
+        ids.push(
+            intentdojo::quizzes::store::id_by_name(&app.db, "test/exam", name)
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+    }
+    let settings = intentdojo::quizzes::quiz::QuizSettings {
+        published: true,
+        questions: ids,
+        shuffle_choices: false,
+        ..Default::default()
+    };
+    let quiz_id =
+        intentdojo::quizzes::quiz::create(&app.db, "exam-http", "Exam", "", &settings, None)
+            .await
+            .unwrap()
+            .unwrap();
+    let cert_id = define(&app, "browser", quiz_id).await;
+    let (trainee, user) = app.signed_in("pat@cert.example", &[Role::Trainee]).await;
+    complete_course(&app, user, "getting-started").await;
+    lab_answers(&app, user, "where_is_my_order", 12, 11).await;
+    lab_answers(&app, user, "cancellation", 8, 6).await;
+    assert!(certificates(&app, cert_id, user).await.is_empty());
+
+    let res = trainee
+        .post(&format!("/quizzes/{quiz_id}/start"), &[])
+        .await;
+    let attempt = location(&res);
+    assert!(attempt.starts_with("/attempts/"), "{attempt}");
+    let res = trainee
+        .post(
+            &attempt,
+            &[("q1", "0"), ("q2", "true"), ("action", "finish")],
+        )
+        .await;
+    assert_eq!(location(&res), format!("{attempt}/review"));
+    let issued = certificates(&app, cert_id, user).await;
+    assert_eq!(issued.len(), 1, "issued on submission");
+    let anonymous = app.client();
+    let (status, page) = anonymous
+        .get_text(&format!("/verify/{}", issued[0].code))
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("pat"), "holder shown");
+}
