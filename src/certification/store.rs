@@ -138,6 +138,9 @@ fn bind_requirements<'q>(
                 .map(|p| p.value()),
         )
         .bind(i64::from(d.validity_months))
+        // Not cached: sqlx's Any driver declares a NULL f64 as float4 on PostgreSQL, so a
+        // statement first run without a lab or pass mark would refuse one later.
+        .persistent(false)
 }
 
 async fn set_courses(

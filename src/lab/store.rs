@@ -625,6 +625,9 @@ pub async fn insert_answer(db: &Db, a: &NewAnswer<'_>) -> Result<i64> {
     .bind(a.classifier.map(|c| c.1))
     .bind(a.millis)
     .bind(now_ms())
+    // Not cached: sqlx's Any driver declares a NULL f64 as float4 on PostgreSQL, and a cached
+    // statement first run with no classifier would then refuse a confidence (8-byte float).
+    .persistent(false)
     .fetch_all(&db.writer)
     .await?;
     rows.first().ok_or(sqlx::Error::RowNotFound)?.try_get("id")

@@ -20,6 +20,10 @@ use crate::web::FormFields;
 
 pub type Result<T> = std::result::Result<T, sqlx::Error>;
 
+// Statements that bind an optional fraction are not cached (`persistent(false)`): sqlx's Any
+// driver declares a NULL f64 as float4 on PostgreSQL, so a cached statement first run with an
+// essay's NULL would refuse the next question's 8-byte fraction.
+
 /// A save that arrives this long after the deadline still counts: the page's own timer submits at
 /// zero and the request needs a moment to arrive.
 pub const GRACE_MS: i64 = 5_000;
@@ -471,6 +475,7 @@ pub async fn check(db: &Db, attempt_id: i64, slot: &Slot, now: i64) -> Result<bo
     .bind(slot.slot)
     .bind(GRACE_MS)
     .bind(now)
+    .persistent(false)
     .execute(&db.writer)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -491,6 +496,7 @@ async fn score_attempt(tx: &mut sqlx::Transaction<'_, sqlx::Any>, attempt_id: i6
             .bind(s.fraction)
             .bind(attempt_id)
             .bind(s.slot)
+            .persistent(false)
             .execute(&mut **tx)
             .await?;
     }
@@ -685,6 +691,7 @@ pub async fn regrade(db: &Db, quiz_id: i64) -> Result<RegradeReport> {
             .bind(s.fraction)
             .bind(attempt.id)
             .bind(s.slot)
+            .persistent(false)
             .execute(&mut *tx)
             .await?;
         }
