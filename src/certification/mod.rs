@@ -150,11 +150,11 @@ pub fn add_months(ms: i64, months: u32) -> i64 {
     let day_ms = 86_400_000;
     let days = ms.div_euclid(day_ms);
     let time = ms.rem_euclid(day_ms);
-    let (y, m, d) = civil_from_days(days);
+    let (y, m, d) = crate::web::page::civil_from_days(days);
     let total = y * 12 + i64::from(m - 1) + i64::from(months);
     let (y2, m2) = (total.div_euclid(12), (total.rem_euclid(12) + 1) as u32);
     let d2 = d.min(days_in_month(y2, m2));
-    days_from_civil(y2, m2, d2) * day_ms + time
+    crate::web::page::days_from_civil(y2, m2, d2) * day_ms + time
 }
 
 fn is_leap(y: i64) -> bool {
@@ -168,30 +168,6 @@ fn days_in_month(y: i64, m: u32) -> u32 {
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     }
-}
-
-// Howard Hinnant's civil-date algorithms, as in `web::page`.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = i64::from((m + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 /// The definition form as submitted: text fields, not yet trusted.
@@ -564,6 +540,7 @@ pub async fn load_certifications(db: &Db, root: &Path) -> anyhow::Result<(usize,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::web::page::{civil_from_days, days_from_civil};
 
     fn input() -> DefinitionInput {
         DefinitionInput {

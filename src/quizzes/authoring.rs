@@ -166,14 +166,7 @@ pub fn parse_datetime_local(text: &str) -> Option<i64> {
     {
         return None;
     }
-    // Days from civil (Howard Hinnant's algorithm), as format_iso's inverse.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    let days = crate::web::page::days_from_civil(y, m as u32, day as u32);
     Some(((days * 24 + h) * 60 + min) * 60_000)
 }
 
