@@ -301,13 +301,48 @@ fn slot_from_row(r: &sqlx::any::AnyRow) -> Result<Slot> {
 }
 
 pub async fn slots(db: &Db, attempt_id: i64) -> Result<Vec<Slot>> {
+    load_slots(&db.pool, attempt_id).await
+}
+
+/// The slots of an attempt through any executor (the pool, or a transaction's connection).
+async fn load_slots<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    attempt_id: i64,
+) -> Result<Vec<Slot>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SLOTS} WHERE s.attempt_id = $1 ORDER BY s.slot"
     )))
     .bind(attempt_id)
-    .fetch_all(&db.pool)
+    .fetch_all(executor)
     .await?;
     rows.iter().map(slot_from_row).collect()
+}
+
+/// Stores a slot's version and automatic fraction, inside a transaction.
+async fn store_slot_score(tx: &mut sqlx::AnyConnection, attempt_id: i64, s: &Slot) -> Result<()> {
+    sqlx::query(
+        "UPDATE attempt_slots SET question_version = $1, fraction = $2 WHERE attempt_id = $3 AND slot = $4",
+    )
+    .bind(s.question_version)
+    .bind(s.fraction)
+    .bind(attempt_id)
+    .bind(s.slot)
+    .persistent(false)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Stores an attempt's marks and whether it waits for a grader, from its slots.
+async fn store_totals(tx: &mut sqlx::AnyConnection, attempt_id: i64, slots: &[Slot]) -> Result<()> {
+    let (marks, needs_grading) = totals(slots);
+    sqlx::query("UPDATE quiz_attempts SET marks = $1, needs_grading = $2 WHERE id = $3")
+        .bind(marks)
+        .bind(i64::from(needs_grading))
+        .bind(attempt_id)
+        .execute(tx)
+        .await?;
+    Ok(())
 }
 
 /// How many questions an attempt gets, not counting descriptions (which are shown, not asked).
@@ -482,32 +517,13 @@ pub async fn check(db: &Db, attempt_id: i64, slot: &Slot, now: i64) -> Result<bo
 }
 
 /// Scores every slot of an attempt and stores the fractions and totals, inside `tx`.
-async fn score_attempt(tx: &mut sqlx::Transaction<'_, sqlx::Any>, attempt_id: i64) -> Result<()> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{SLOTS} WHERE s.attempt_id = $1 ORDER BY s.slot"
-    )))
-    .bind(attempt_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut slots: Vec<Slot> = rows.iter().map(slot_from_row).collect::<Result<_>>()?;
+async fn score_attempt(tx: &mut sqlx::AnyConnection, attempt_id: i64) -> Result<()> {
+    let mut slots = load_slots(&mut *tx, attempt_id).await?;
     for s in &mut slots {
         s.fraction = auto_fraction(&s.question, s.response.as_ref());
-        sqlx::query("UPDATE attempt_slots SET fraction = $1 WHERE attempt_id = $2 AND slot = $3")
-            .bind(s.fraction)
-            .bind(attempt_id)
-            .bind(s.slot)
-            .persistent(false)
-            .execute(&mut **tx)
-            .await?;
+        store_slot_score(tx, attempt_id, s).await?;
     }
-    let (marks, needs_grading) = totals(&slots);
-    sqlx::query("UPDATE quiz_attempts SET marks = $1, needs_grading = $2 WHERE id = $3")
-        .bind(marks)
-        .bind(i64::from(needs_grading))
-        .bind(attempt_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    store_totals(tx, attempt_id, &slots).await
 }
 
 /// Submits an attempt: scores it and makes it immutable. False when it was already submitted
@@ -617,25 +633,9 @@ pub async fn grade_slot(
     Ok(true)
 }
 
-async fn recompute_totals(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    attempt_id: i64,
-) -> Result<()> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{SLOTS} WHERE s.attempt_id = $1 ORDER BY s.slot"
-    )))
-    .bind(attempt_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    let slots: Vec<Slot> = rows.iter().map(slot_from_row).collect::<Result<_>>()?;
-    let (marks, needs_grading) = totals(&slots);
-    sqlx::query("UPDATE quiz_attempts SET marks = $1, needs_grading = $2 WHERE id = $3")
-        .bind(marks)
-        .bind(i64::from(needs_grading))
-        .bind(attempt_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+async fn recompute_totals(tx: &mut sqlx::AnyConnection, attempt_id: i64) -> Result<()> {
+    let slots = load_slots(&mut *tx, attempt_id).await?;
+    store_totals(tx, attempt_id, &slots).await
 }
 
 /// What a regrade did.
@@ -664,13 +664,7 @@ pub async fn regrade(db: &Db, quiz_id: i64) -> Result<RegradeReport> {
         .filter(|a| a.finished)
     {
         let mut tx = db.writer.begin().await?;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{SLOTS} WHERE s.attempt_id = $1 ORDER BY s.slot"
-        )))
-        .bind(attempt.id)
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut slots: Vec<Slot> = rows.iter().map(slot_from_row).collect::<Result<_>>()?;
+        let mut slots = load_slots(&mut *tx, attempt.id).await?;
         for s in &mut slots {
             if let Some((version, latest)) = current.get(&s.question_id)
                 && *version != s.question_version
@@ -684,24 +678,10 @@ pub async fn regrade(db: &Db, quiz_id: i64) -> Result<RegradeReport> {
                 }
             }
             s.fraction = auto_fraction(&s.question, s.response.as_ref());
-            sqlx::query(
-                "UPDATE attempt_slots SET question_version = $1, fraction = $2 WHERE attempt_id = $3 AND slot = $4",
-            )
-            .bind(s.question_version)
-            .bind(s.fraction)
-            .bind(attempt.id)
-            .bind(s.slot)
-            .persistent(false)
-            .execute(&mut *tx)
-            .await?;
+            store_slot_score(&mut tx, attempt.id, s).await?;
         }
+        store_totals(&mut tx, attempt.id, &slots).await?;
         let (marks, needs_grading) = totals(&slots);
-        sqlx::query("UPDATE quiz_attempts SET marks = $1, needs_grading = $2 WHERE id = $3")
-            .bind(marks)
-            .bind(i64::from(needs_grading))
-            .bind(attempt.id)
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
         report.attempts += 1;
         if attempt.marks.is_none_or(|m| (m - marks).abs() > 1e-9)
