@@ -304,6 +304,18 @@ pub async fn slots(db: &Db, attempt_id: i64) -> Result<Vec<Slot>> {
     load_slots(&db.pool, attempt_id).await
 }
 
+/// One slot of an attempt (None: no such slot), for the autosave of one answer.
+pub async fn slot(db: &Db, attempt_id: i64, slot: i64) -> Result<Option<Slot>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SLOTS} WHERE s.attempt_id = $1 AND s.slot = $2"
+    )))
+    .bind(attempt_id)
+    .bind(slot)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.as_ref().map(slot_from_row).transpose()
+}
+
 /// The slots of an attempt through any executor (the pool, or a transaction's connection).
 async fn load_slots<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
@@ -567,7 +579,7 @@ pub async fn finish_overdue(db: &Db, now: i64) -> Result<usize> {
 }
 
 /// `finish_overdue` for one trainee's attempts at one quiz.
-async fn finish_overdue_of(db: &Db, quiz_id: i64, user_id: i64, now: i64) -> Result<()> {
+pub async fn finish_overdue_of(db: &Db, quiz_id: i64, user_id: i64, now: i64) -> Result<()> {
     for a in of_user(db, quiz_id, user_id).await? {
         if a.is_overdue(now) {
             finish(db, a.id, a.deadline_at.unwrap_or(now)).await?;
@@ -591,12 +603,13 @@ pub async fn get_current(db: &Db, id: i64, now: i64) -> Result<Option<Attempt>> 
 /// The quiz grade of a trainee (percent) by the quiz's grading method, over finished attempts
 /// that need no more grading. None: no such attempt yet.
 pub async fn quiz_grade(db: &Db, quiz: &Quiz, user_id: i64) -> Result<Option<f64>> {
-    let grades: Vec<f64> = of_user(db, quiz.id, user_id)
-        .await?
-        .iter()
-        .filter_map(Attempt::percent)
-        .collect();
-    Ok(quiz.settings.grading.combine(&grades))
+    Ok(grade_of(quiz, &of_user(db, quiz.id, user_id).await?))
+}
+
+/// `quiz_grade` from a trainee's attempts already loaded (oldest first).
+pub fn grade_of(quiz: &Quiz, attempts: &[Attempt]) -> Option<f64> {
+    let grades: Vec<f64> = attempts.iter().filter_map(Attempt::percent).collect();
+    quiz.settings.grading.combine(&grades)
 }
 
 /// An instructor's grade for one slot (usually an essay): fraction in [0, 1] and a comment. The

@@ -59,7 +59,7 @@ pub async fn list(ctx: Ctx, user: SessionUser, state: web::Data<AppState>) -> Pa
             continue;
         }
         let mine = attempts::of_user(&state.db, quiz.id, user.id).await?;
-        let grade = attempts::quiz_grade(&state.db, &quiz, user.id).await?;
+        let grade = attempts::grade_of(&quiz, &mine);
         rows.push(QuizRow {
             questions: attempts::question_count(&state.db, &quiz).await?,
             attempts: mine.len(),
@@ -111,9 +111,7 @@ pub async fn quiz_page(
     let quiz = published(&state, path.into_inner()).await?;
     let now = now_ms();
     // Opening the page submits an attempt whose time ran out while the trainee was away.
-    for a in attempts::of_user(&state.db, quiz.id, user.id).await? {
-        attempts::get_current(&state.db, a.id, now).await?;
-    }
+    attempts::finish_overdue_of(&state.db, quiz.id, user.id, now).await?;
     let mine = attempts::of_user(&state.db, quiz.id, user.id).await?;
     let in_progress = mine.iter().find(|a| !a.finished).map(|a| a.id);
     let open = quiz.settings.is_open(now);
@@ -123,7 +121,7 @@ pub async fn quiz_page(
                 .settings
                 .max_attempts
                 .is_none_or(|m| mine.len() < m as usize));
-    let grade = attempts::quiz_grade(&state.db, &quiz, user.id).await?;
+    let grade = attempts::grade_of(&quiz, &mine);
     render(&QuizPage {
         ctx,
         questions: attempts::question_count(&state.db, &quiz).await?,
@@ -150,16 +148,22 @@ pub async fn start(user: SessionUser, state: web::Data<AppState>, path: web::Pat
     }
 }
 
-/// The trainee's own attempt; anyone else's id is "not found" (no hint that it exists).
+/// The trainee's own attempt (submitted first if overdue); anyone else's id is "not found" (no
+/// hint that it exists).
+async fn mine(state: &AppState, user: &SessionUser, id: i64) -> Result<Attempt, AppError> {
+    attempts::get_current(&state.db, id, now_ms())
+        .await?
+        .filter(|a| a.user_id == user.id)
+        .ok_or(AppError::NotFound)
+}
+
+/// `mine` with its quiz.
 async fn own_attempt(
     state: &AppState,
     user: &SessionUser,
     id: i64,
 ) -> Result<(Attempt, Quiz), AppError> {
-    let attempt = attempts::get_current(&state.db, id, now_ms())
-        .await?
-        .filter(|a| a.user_id == user.id)
-        .ok_or(AppError::NotFound)?;
+    let attempt = mine(state, user, id).await?;
     let quiz = quiz::get(&state.db, attempt.quiz_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -294,14 +298,13 @@ pub async fn autosave(
     form: FormFields,
 ) -> Page {
     let (attempt_id, slot_no) = path.into_inner();
-    let (attempt, _) = own_attempt(&state, &user, attempt_id).await?;
+    // The hot path of a quiz (a save per answer): the attempt and the one slot, nothing more.
+    let attempt = mine(&state, &user, attempt_id).await?;
     if attempt.finished {
         return Err(AppError::Conflict("quiz.already_submitted"));
     }
-    let slots = attempts::slots(&state.db, attempt.id).await?;
-    let slot = slots
-        .iter()
-        .find(|s| s.slot == slot_no)
+    let slot = attempts::slot(&state.db, attempt.id, slot_no)
+        .await?
         .ok_or(AppError::NotFound)?;
     let response = attempts::response_from_form(&slot.question, &form, slot.slot);
     if attempts::save_response(
