@@ -730,10 +730,8 @@ pub async fn grade(
     form: FormFields,
 ) -> Page {
     let (attempt_id, slot_no) = path.into_inner();
-    let slots = attempts::slots(&state.db, attempt_id).await?;
-    let slot = slots
-        .iter()
-        .find(|s| s.slot == slot_no)
+    let slot = attempts::slot(&state.db, attempt_id, slot_no)
+        .await?
         .ok_or(AppError::NotFound)?;
     let mark: f64 = form
         .get("mark")

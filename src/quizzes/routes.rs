@@ -274,12 +274,10 @@ pub async fn save(
         .and_then(|s| s.parse::<i64>().ok())
         && quiz.settings.review == super::settings::ReviewTiming::Immediately
     {
-        let slots = attempts::slots(&state.db, attempt.id).await?;
-        let s = slots
-            .iter()
-            .find(|s| s.slot == slot)
+        let s = attempts::slot(&state.db, attempt.id, slot)
+            .await?
             .ok_or(AppError::BadRequest("error.form_malformed"))?;
-        attempts::check(&state.db, attempt.id, s, now_ms()).await?;
+        attempts::check(&state.db, attempt.id, &s, now_ms()).await?;
         return Ok(see_other(&format!("/attempts/{}#q{slot}", attempt.id)));
     }
     let here = format!("/attempts/{}", attempt.id);
