@@ -573,3 +573,51 @@ async fn item_analysis_matches_a_hand_computed_example() {
     assert!(page.contains(r#"data-stat="attempts">4<"#));
     assert!(page.contains(r#"data-stat="mean">1.50<"#));
 }
+
+/// Immediate feedback: Check scores one question at once, shows its feedback and locks it.
+#[tokio::test]
+async fn check_gives_feedback_at_once_and_locks_the_question() {
+    let app = TestApp::spawn().await;
+    import_bank(
+        &app,
+        "$CATEGORY: test/check\n\n::c1::Where is my parcel? {=where_is_my_order#Yes: the buyer asks for the parcel. ~return#No: nothing is being sent back.}\n\n::c2::Write a reply. {}\n",
+    )
+    .await;
+    let (instructor, _) = app
+        .signed_in("ines@check.example", &[Role::Instructor])
+        .await;
+    let c1 = question_id(&app, "test/check", "c1").await.to_string();
+    let c2 = question_id(&app, "test/check", "c2").await.to_string();
+    let quiz_id = build_quiz(
+        &instructor,
+        "checked",
+        &[
+            ("question", &c2),
+            ("question", &c1),
+            ("review", "immediately"),
+        ],
+    )
+    .await;
+    let (trainee, _) = app.signed_in("cy@check.example", &[Role::Trainee]).await;
+    let attempt = start(&trainee, quiz_id).await;
+    // The essay first leaves a NULL fraction behind; the checked answer then stores a number.
+    let res = trainee
+        .post(
+            &format!("/attempts/{attempt}"),
+            &[("q1", "Hello"), ("q2", "1"), ("action", "check-2")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let slots = attempts::slots(&app.db, attempt).await.unwrap();
+    assert!(slots[1].checked);
+    assert_eq!(slots[1].fraction, Some(0.0));
+    let (_, page) = trainee.get_text(&format!("/attempts/{attempt}")).await;
+    assert!(
+        page.contains("nothing is being sent back"),
+        "feedback shown"
+    );
+    let res = trainee
+        .post(&format!("/attempts/{attempt}/slots/2"), &[("q2", "0")])
+        .await;
+    assert_eq!(res.status(), 409, "a checked question is locked");
+}
