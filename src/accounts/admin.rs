@@ -277,9 +277,7 @@ impl UserPage {
     }
 }
 
-fn path_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse().map_err(|_| AppError::NotFound)
-}
+use crate::web::path_id;
 
 async fn user_or_404(state: &AppState, raw_id: &str) -> Result<User, AppError> {
     store::user_by_id(&state.db, path_id(raw_id)?)

@@ -188,15 +188,6 @@ pub struct DefinitionInput {
     pub validity_months: String,
 }
 
-fn is_valid_slug(slug: &str) -> bool {
-    let mut chars = slug.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && slug.len() <= 60
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-}
-
 fn whole_number(raw: &str, range: std::ops::RangeInclusive<u32>) -> Option<u32> {
     raw.trim().parse::<u32>().ok().filter(|n| range.contains(n))
 }
@@ -249,7 +240,7 @@ impl DefinitionInput {
     /// quiz exist is the store's question, asked by the caller.
     pub fn parse(&self) -> Result<Definition, &'static str> {
         let slug = self.slug.trim().to_string();
-        if !is_valid_slug(&slug) {
+        if !crate::courses::load::is_valid_slug(&slug) {
             return Err("cert.error_slug");
         }
         let title_en = self.title_en.trim().to_string();

@@ -18,10 +18,7 @@ use crate::web::{AppError, Ctx, FormFields, render, render_status};
 
 type Page = Result<HttpResponse, AppError>;
 
-/// A numeric id from the path; anything else names no certificate or certification.
-fn path_id(raw: &str) -> Result<i64, AppError> {
-    raw.trim().parse().map_err(|_| AppError::NotFound)
-}
+use crate::web::path_id;
 
 /// A certificate as a page shows it.
 pub struct CertificateView {

@@ -53,9 +53,7 @@ pub async fn outline(ctx: Ctx, state: web::Data<AppState>) -> Page {
     render(&OutlinePage { ctx, outlines })
 }
 
-fn path_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse().map_err(|_| AppError::NotFound)
-}
+use crate::web::path_id;
 
 async fn lesson_or_404(state: &AppState, raw_id: &str) -> Result<(Lesson, Course), AppError> {
     let id = path_id(raw_id)?;

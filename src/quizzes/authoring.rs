@@ -79,13 +79,10 @@ pub async fn list(ctx: Ctx, state: web::Data<AppState>) -> Page {
     list_page(ctx, &state, None).await
 }
 
-/// A slug as it appears in URLs and files: lowercase ASCII letters, digits and dashes.
+/// A quiz's short name: a slug as courses have them (`courses::load::is_valid_slug`), at least
+/// two characters.
 pub fn valid_slug(slug: &str) -> bool {
-    (2..=60).contains(&slug.len())
-        && slug
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !slug.starts_with('-')
+    slug.len() >= 2 && crate::courses::load::is_valid_slug(slug)
 }
 
 /// `POST /instruct/quizzes`: a new draft quiz, then its settings page.

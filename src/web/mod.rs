@@ -21,6 +21,12 @@ pub use form::FormFields;
 pub use page::{Ctx, render, render_status};
 
 /// 32 random bytes, URL-safe base64: session ids, one-time links, setup tokens.
+/// A numeric id from a URL path; anything else names nothing there (404, not 400: a tampered id
+/// gets the same answer as a missing one).
+pub fn path_id(raw: &str) -> Result<i64, AppError> {
+    raw.trim().parse().map_err(|_| AppError::NotFound)
+}
+
 pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
