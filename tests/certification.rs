@@ -45,10 +45,16 @@ async fn define(app: &TestApp, slug: &str, quiz_id: i64) -> i64 {
 /// A quiz with the given slug (pass mark 80%, unused: the certification sets its own).
 async fn quiz(app: &TestApp, slug: &str) -> i64 {
     let settings = intentdojo::quizzes::quiz::QuizSettings::default();
-    intentdojo::quizzes::quiz::create(&app.db, slug, &format!("Exam {slug}"), "", &settings, None)
-        .await
-        .unwrap()
-        .expect("new quiz")
+    intentdojo::quizzes::quiz::create(
+        &app.db,
+        slug,
+        &intentdojo::quizzes::quiz::QuizTexts::english(&format!("Exam {slug}")),
+        &settings,
+        None,
+    )
+    .await
+    .unwrap()
+    .expect("new quiz")
 }
 
 /// A finished, graded exam attempt with this grade.
@@ -668,11 +674,16 @@ async fn passing_the_exam_in_the_browser_issues_the_certificate_at_once() {
         shuffle_choices: false,
         ..Default::default()
     };
-    let quiz_id =
-        intentdojo::quizzes::quiz::create(&app.db, "exam-http", "Exam", "", &settings, None)
-            .await
-            .unwrap()
-            .unwrap();
+    let quiz_id = intentdojo::quizzes::quiz::create(
+        &app.db,
+        "exam-http",
+        &intentdojo::quizzes::quiz::QuizTexts::english("Exam"),
+        &settings,
+        None,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     let cert_id = define(&app, "browser", quiz_id).await;
     let (trainee, user) = app.signed_in("pat@cert.example", &[Role::Trainee]).await;
     complete_course(&app, user, "getting-started").await;

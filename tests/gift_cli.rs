@@ -275,11 +275,19 @@ fn unreadable_file_is_an_error() {
     assert!(stderr(&out).contains("cannot read"), "{}", stderr(&out));
 }
 
-/// Every shipped question bank file parses without error.
+/// Every shipped question bank file parses without error, and every classify question names
+/// an intent and an emotion the shipped taxonomy has.
 #[test]
 fn the_shipped_question_banks_parse() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content/quizzes");
+    use intentdojo::quizzes::gift::{Item, QuestionKind};
+    let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
+    let labels = intentdojo::taxonomy::load_file(&content.join("taxonomy.toml")).unwrap();
+    let known = |kind: intentdojo::taxonomy::LabelKind, key: &str| {
+        labels.iter().any(|l| l.kind == kind && l.key == key)
+    };
+    let dir = content.join("quizzes");
     let mut files = 0;
+    let mut classify = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "gift") {
@@ -292,8 +300,23 @@ fn the_shipped_question_banks_parse() {
                 )
             });
             assert!(items.len() > 15, "{}", path.display());
+            for item in &items {
+                if let Item::Question(q) = item
+                    && let QuestionKind::Classify(task) = &q.kind
+                {
+                    classify += 1;
+                    assert!(
+                        known(intentdojo::taxonomy::LabelKind::Intent, &task.intent)
+                            && known(intentdojo::taxonomy::LabelKind::Emotion, &task.emotion),
+                        "{}: {}",
+                        path.display(),
+                        q.name
+                    );
+                }
+            }
             files += 1;
         }
     }
-    assert_eq!(files, 5);
+    assert_eq!(files, 6);
+    assert!(classify >= 30, "{classify} classify questions");
 }

@@ -353,8 +353,7 @@ async fn random_draws_are_stratified_and_attempts_are_limited() {
     let draft = quiz::create(
         &app.db,
         "draft",
-        "Draft",
-        "",
+        &quiz::QuizTexts::english("Draft"),
         &quiz::QuizSettings::default(),
         None,
     )

@@ -394,7 +394,7 @@ async fn summarise(
             &[
                 (
                     "quiz",
-                    quiz.as_ref().map(|q| q.title.as_str()).unwrap_or("?"),
+                    quiz.as_ref().map(|q| q.title_in(locale)).unwrap_or("?"),
                 ),
                 ("needed", &format_percent(needed)),
             ],
@@ -472,7 +472,11 @@ async fn form_page(
         .into_iter()
         .map(|q| Choice {
             id: q.id,
-            label: format!("{} ({}%)", q.title, format_percent(q.settings.pass_percent)),
+            label: format!(
+                "{} ({}%)",
+                q.title_in(ctx.locale),
+                format_percent(q.settings.pass_percent)
+            ),
         })
         .collect();
     let error = error.map(|key| ctx.t(key).to_string());

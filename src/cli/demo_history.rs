@@ -91,6 +91,10 @@ pub fn right_response(q: &Question) -> Option<Response> {
                 .map(|p| Some(p.answer.clone()))
                 .collect(),
         }),
+        QuestionKind::Classify(task) => Some(Response::Labels {
+            intent: task.intent.clone(),
+            emotion: task.emotion.clone(),
+        }),
         QuestionKind::Essay | QuestionKind::Description => None,
     }
 }
@@ -126,6 +130,15 @@ pub fn wrong_response(q: &Question, rng: &mut StdRng) -> Option<Response> {
             }
             Some(Response::Matches { chosen })
         }
+        // The typical half-right reading: the feeling seen, the request missed.
+        QuestionKind::Classify(task) => Some(Response::Labels {
+            intent: if task.intent == "other_spam" {
+                "where_is_my_order".into()
+            } else {
+                "other_spam".into()
+            },
+            emotion: task.emotion.clone(),
+        }),
         QuestionKind::Essay | QuestionKind::Description => None,
     }
 }

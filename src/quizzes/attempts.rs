@@ -122,7 +122,7 @@ pub fn auto_fraction(question: &Question, response: Option<&Response>) -> Option
 pub fn max_mark_of(question: &Question) -> f64 {
     match question.kind {
         QuestionKind::Description => 0.0,
-        _ => 1.0,
+        _ => question.default_mark.unwrap_or(1.0),
     }
 }
 
@@ -185,6 +185,20 @@ pub fn response_from_form(question: &Question, form: &FormFields, slot: i64) -> 
                 .iter()
                 .any(Option::is_some)
                 .then_some(Response::Matches { chosen })
+        }
+        QuestionKind::Classify(_) => {
+            // Slugs only: anything else is a tampered form and is dropped.
+            let slug = |suffix: &str| {
+                let v = form.get(&format!("{name}_{suffix}")).trim();
+                if crate::taxonomy::is_valid_key(v) {
+                    v.to_string()
+                } else {
+                    String::new()
+                }
+            };
+            let (intent, emotion) = (slug("intent"), slug("emotion"));
+            (!intent.is_empty() || !emotion.is_empty())
+                .then_some(Response::Labels { intent, emotion })
         }
         QuestionKind::Description => None,
     }
@@ -400,13 +414,17 @@ pub async fn start(
         return Ok(Err(StartRefused::NoAttemptsLeft));
     }
     // Fixed questions first, then the draws, which never repeat a fixed one.
-    let bank: Vec<(i64, String)> = super::store::list(db, "")
+    let bank: Vec<settings::Candidate> = super::store::list(db, "")
         .await?
         .into_iter()
         .filter(|q| {
             !matches!(q.body.kind, QuestionKind::Description) && !s.questions.contains(&q.id)
         })
-        .map(|q| (q.id, q.category))
+        .map(|q| settings::Candidate {
+            id: q.id,
+            category: q.category,
+            tags: q.body.tags,
+        })
         .collect();
     let seed: i64 = rand::rng().random_range(0..i64::MAX);
     let drawn = match settings::draw(&bank, &s.draw, false, seed as u64) {

@@ -98,7 +98,8 @@ pub async fn create(
         return list_page(ctx, &state, Some("quiz.error_slug")).await;
     }
     let settings = QuizSettings::default();
-    match quiz::create(&state.db, &slug, title, "", &settings, Some(user.id)).await? {
+    let texts = quiz::QuizTexts::english(title);
+    match quiz::create(&state.db, &slug, &texts, &settings, Some(user.id)).await? {
         Some(id) => Ok(see_other(&format!("/instruct/quizzes/{id}"))),
         None => list_page(ctx, &state, Some("quiz.error_slug_taken")).await,
     }
@@ -118,6 +119,8 @@ struct EditPage {
     quiz: Quiz,
     groups: Vec<CategoryGroup>,
     categories: Vec<String>,
+    /// Every tag in the bank, offered in the draw rules.
+    tags: Vec<String>,
     /// The draw rules plus empty rows to add more.
     rules: Vec<DrawRule>,
     error: Option<String>,
@@ -195,9 +198,16 @@ async fn edit_page(ctx: Ctx, state: &AppState, quiz: Quiz, error: Option<&'stati
         }
     }
     categories.sort();
+    let mut tags: Vec<String> = groups
+        .iter()
+        .flat_map(|g| g.questions.iter().flat_map(|q| q.body.tags.iter().cloned()))
+        .collect();
+    tags.sort();
+    tags.dedup();
     let mut rules = quiz.settings.draw.clone();
     rules.extend((0..3).map(|_| DrawRule {
         category: String::new(),
+        tag: String::new(),
         count: 0,
     }));
     let (status, error) = form_outcome(&ctx, error);
@@ -208,6 +218,7 @@ async fn edit_page(ctx: Ctx, state: &AppState, quiz: Quiz, error: Option<&'stati
             quiz,
             groups,
             categories,
+            tags,
             rules,
             error,
         },
@@ -243,13 +254,17 @@ pub fn settings_from_form(form: &FormFields) -> Result<QuizSettings, &'static st
         .map(|v| v.parse::<i64>().map_err(|_| "error.form_malformed"))
         .collect::<Result<Vec<i64>, _>>()?;
     let mut draw = Vec::new();
-    for (category, count) in form.all("draw_category").iter().zip(form.all("draw_count")) {
+    let (categories, counts) = (form.all("draw_category"), form.all("draw_count"));
+    let tags = form.all("draw_tag");
+    for (i, (category, count)) in categories.iter().zip(counts).enumerate() {
         let count = count.trim();
-        if category.trim().is_empty() && (count.is_empty() || count == "0") {
+        let tag = tags.get(i).map_or("", |t| t.trim()).to_lowercase();
+        if category.trim().is_empty() && tag.is_empty() && (count.is_empty() || count == "0") {
             continue;
         }
         draw.push(DrawRule {
             category: category.trim().to_string(),
+            tag,
             count: count.parse().map_err(|_| "quiz.error_draw_rule")?,
         });
     }
@@ -282,12 +297,21 @@ pub async fn save(
     form: FormFields,
 ) -> Page {
     let mut quiz = quiz_or_404(&state, path.into_inner()).await?;
-    let title = form.get("title").trim().to_string();
-    let intro = form.get("intro").to_string();
+    let texts = quiz::QuizTexts {
+        title: form.get("title").trim().to_string(),
+        title_zh: form.get("title_zh").trim().to_string(),
+        intro: form.get("intro").replace("\r\n", "\n"),
+        intro_zh: form.get("intro_zh").replace("\r\n", "\n"),
+    };
     let parsed = settings_from_form(&form);
-    quiz.title = title.clone();
-    quiz.intro = intro.clone();
-    if title.is_empty() || title.chars().count() > 200 {
+    quiz.title = texts.title.clone();
+    quiz.title_zh = texts.title_zh.clone();
+    quiz.intro = texts.intro.clone();
+    quiz.intro_zh = texts.intro_zh.clone();
+    if texts.title.is_empty()
+        || texts.title.chars().count() > 200
+        || texts.title_zh.chars().count() > 200
+    {
         return edit_page(ctx, &state, quiz, Some("quiz.error_title")).await;
     }
     let settings = match parsed {
@@ -303,7 +327,7 @@ pub async fn save(
     if settings.questions.iter().any(|id| !bank.contains(id)) {
         return Err(AppError::BadRequest("error.form_malformed"));
     }
-    quiz::update(&state.db, quiz.id, &title, &intro, &settings).await?;
+    quiz::update(&state.db, quiz.id, &texts, &settings).await?;
     Ok(see_other_with_flash(
         &state,
         &format!("/instruct/quizzes/{}", quiz.id),
@@ -615,7 +639,20 @@ pub fn response_label(q: &super::gift::Question, r: &Response) -> String {
             .map(|c| c.as_deref().map(typed).unwrap_or_else(|| "–".into()))
             .collect::<Vec<_>>()
             .join(" | "),
+        Response::Labels { intent, emotion } => labels_pair(intent, emotion),
     }
+}
+
+/// A classify response as the analysis lists it: `intent · emotion` (slugs, `–` when not picked).
+fn labels_pair(intent: &str, emotion: &str) -> String {
+    let or_dash = |s: &str| {
+        if s.is_empty() {
+            "–".to_string()
+        } else {
+            typed(s)
+        }
+    };
+    format!("{} · {}", or_dash(intent), or_dash(emotion))
 }
 
 /// The responses that earn credit, as the same HTML labels, to mark them in the table.
@@ -628,6 +665,7 @@ fn right_labels(q: &super::gift::Question) -> Vec<String> {
         QuestionKind::Truefalse { correct, .. } => {
             vec![if *correct { "True" } else { "False" }.into()]
         }
+        QuestionKind::Classify(task) => vec![labels_pair(&task.intent, &task.emotion)],
         _ => Vec::new(),
     }
 }

@@ -13,6 +13,12 @@
 //!   keeps one format for all its texts;
 //! - a `$CATEGORY:` line followed by a question without a blank line between them.
 //!
+//! Comment lines (`//`) carry what GIFT's braces cannot, as Moodle 3.6+ does: `[tag:…]` tokens are
+//! the question's tags. intentdojo adds two things Moodle ignores, so such a file still imports
+//! there: `[mark:2]`, the question's default mark, and a `// classify: {json}` line, which turns the
+//! question (written without braces, a description to Moodle) into a "classify this message"
+//! question: the buyer message, its earlier turns and the reference intent and emotion.
+//!
 //! The checks Moodle makes when it saves an import are made here too: weights must be one of
 //! Moodle's grades, a single-answer multiple choice or short answer question needs an answer worth
 //! 100%, and the positive weights of a multiple-answer question must add up to 100%.
@@ -42,8 +48,74 @@ pub struct Question {
     pub format: TextFormat,
     /// Shown after any answer (`####…` at the end of the answers).
     pub general_feedback: String,
+    /// Tags such as `intent:return_request`, `platform:amazon`, `difficulty:hard` (`[tag:…]` in a
+    /// comment). Left out of the JSON when empty, so untagged questions keep their stored hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// The marks the question is worth in a quiz; 1 when unset (descriptions are worth 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_mark: Option<f64>,
     #[serde(flatten)]
     pub kind: QuestionKind,
+}
+
+/// A "classify this message" task: the buyer's message (after any earlier turns of the
+/// conversation) and the reference labels. The trainee picks an intent and an emotion; each field
+/// is worth half the mark.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassifyTask {
+    pub message: String,
+    #[serde(default)]
+    pub lang: String,
+    #[serde(default)]
+    pub platform: String,
+    /// Earlier turns, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub turns: Vec<Turn>,
+    /// Taxonomy slugs of the reference labels.
+    pub intent: String,
+    pub emotion: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Turn {
+    /// `buyer` or `seller`.
+    pub from: String,
+    pub text: String,
+}
+
+impl ClassifyTask {
+    /// What is wrong with the task, if anything (the labels are checked against the taxonomy by
+    /// whoever stores the question).
+    pub fn problem(&self) -> Option<String> {
+        if self.message.trim().is_empty() {
+            return Some("a classify question needs the buyer's message".into());
+        }
+        if self.intent.trim().is_empty() || self.emotion.trim().is_empty() {
+            return Some("a classify question needs a reference intent and emotion".into());
+        }
+        if let Some(turn) = self
+            .turns
+            .iter()
+            .find(|t| t.from != "buyer" && t.from != "seller")
+        {
+            return Some(format!(
+                "a turn is from \"buyer\" or \"seller\", not \"{}\"",
+                turn.from
+            ));
+        }
+        None
+    }
+}
+
+/// The `// classify:` line: the task and the explanation shown after answering (a description
+/// has no braces to carry general feedback).
+#[derive(Serialize, Deserialize)]
+struct ClassifyLine {
+    #[serde(flatten)]
+    task: ClassifyTask,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    general_feedback: String,
 }
 
 /// The `[markdown]`, `[html]`, `[plain]` or `[moodle]` prefix of a text; Moodle's default is `moodle`.
@@ -108,6 +180,8 @@ pub enum QuestionKind {
     Essay,
     /// Text only, no answers.
     Description,
+    /// Read a buyer message and pick its intent and emotion (intentdojo's own type).
+    Classify(Box<ClassifyTask>),
 }
 
 impl QuestionKind {
@@ -121,6 +195,7 @@ impl QuestionKind {
             QuestionKind::Match { .. } => "match",
             QuestionKind::Essay => "essay",
             QuestionKind::Description => "description",
+            QuestionKind::Classify(_) => "classify",
         }
     }
 }
@@ -338,7 +413,11 @@ fn push_line(out: &mut Vec<Ch>, line: &str, number: usize) {
 
 fn read_block(lines: &[(usize, String)], errors: &mut Vec<ParseError>) -> Option<Item> {
     let mut chars = Vec::new();
+    let mut comments: Vec<(usize, &str)> = Vec::new();
     for (i, (number, line)) in lines.iter().enumerate() {
+        if let Some(comment) = line.strip_prefix("//") {
+            comments.push((*number, comment));
+        }
         if i > 0 {
             chars.push(Ch {
                 c: '\n',
@@ -365,7 +444,86 @@ fn read_block(lines: &[(usize, String)], errors: &mut Vec<ParseError>) -> Option
     if matches_at(text, 0, "$CATEGORY:") {
         return read_category(&text["$CATEGORY:".len()..], first_line, errors);
     }
-    read_question(text, first_line, errors).map(Item::Question)
+    let mut question = read_question(text, first_line, errors)?;
+    apply_comments(&mut question, &comments, errors);
+    Some(Item::Question(question))
+}
+
+/// Reads the tags, default mark and classify task out of a question's comment lines.
+fn apply_comments(
+    question: &mut Question,
+    comments: &[(usize, &str)],
+    errors: &mut Vec<ParseError>,
+) {
+    for (line, comment) in comments {
+        let error = |message: String| ParseError {
+            line: *line,
+            message,
+        };
+        if let Some(json) = comment.trim().strip_prefix("classify:") {
+            let parsed: ClassifyLine = match serde_json::from_str(json.trim()) {
+                Ok(parsed) => parsed,
+                Err(e) => {
+                    errors.push(error(format!("the classify line is not valid JSON: {e}")));
+                    continue;
+                }
+            };
+            if let Some(problem) = parsed.task.problem() {
+                errors.push(error(problem));
+            } else if !matches!(question.kind, QuestionKind::Description) {
+                errors.push(error(
+                    "a classify question has no answer braces: the task is on its classify line"
+                        .into(),
+                ));
+            } else {
+                question.general_feedback = parsed.general_feedback;
+                question.kind = QuestionKind::Classify(Box::new(parsed.task));
+            }
+            continue;
+        }
+        for tag in bracket_tokens(comment, "[tag:") {
+            if !tag.is_empty() && !question.tags.contains(&tag) {
+                question.tags.push(tag);
+            }
+        }
+        if let Some(mark) = bracket_tokens(comment, "[mark:").into_iter().next() {
+            match mark.parse::<f64>() {
+                Ok(m) if m.is_finite() && m > 0.0 && m <= 100.0 => question.default_mark = Some(m),
+                _ => errors.push(error(format!(
+                    "[mark:{mark}] must be a number of marks between 0 and 100"
+                ))),
+            }
+        }
+    }
+}
+
+/// The values of every `[name:value]` token in a comment (`\]` is a literal `]`), trimmed.
+fn bracket_tokens(comment: &str, open: &str) -> Vec<String> {
+    let mut values = Vec::new();
+    let mut rest = comment;
+    while let Some(at) = rest.find(open) {
+        rest = &rest[at + open.len()..];
+        let mut value = String::new();
+        let mut chars = rest.char_indices().peekable();
+        let mut end = None;
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' if chars.peek().is_some_and(|(_, n)| *n == ']') => {
+                    value.push(']');
+                    chars.next();
+                }
+                ']' => {
+                    end = Some(i + 1);
+                    break;
+                }
+                _ => value.push(c),
+            }
+        }
+        let Some(end) = end else { break };
+        values.push(value.trim().to_string());
+        rest = &rest[end..];
+    }
+    values
 }
 
 fn read_category(rest: &[Ch], line: usize, errors: &mut Vec<ParseError>) -> Option<Item> {
@@ -462,6 +620,8 @@ fn read_question(text: &[Ch], first_line: usize, errors: &mut Vec<ParseError>) -
         text,
         format,
         general_feedback,
+        tags: Vec::new(),
+        default_mark: None,
         kind,
     })
 }
@@ -554,7 +714,7 @@ fn part(
 
 /// Moodle's grades (question_bank::fraction_options_full): an imported weight must be one of them
 /// or one of them negated.
-const GRADES: [f64; 21] = [
+pub const GRADES: [f64; 21] = [
     1.0, 0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, 0.6, 0.5, 0.4, 0.3333333, 0.3, 0.25, 0.2,
     0.1666667, 0.1428571, 0.125, 0.1111111, 0.1, 0.05, 0.0,
 ];
@@ -1120,6 +1280,29 @@ fn percent(fraction: f64) -> String {
 
 fn write_question(out: &mut String, q: &Question) {
     let part = |text: &str| formatted(text, q.format, q.format);
+    let mut tokens: Vec<String> = q
+        .tags
+        .iter()
+        .map(|t| format!("[tag:{}]", t.replace(']', "\\]")))
+        .collect();
+    if let Some(mark) = q.default_mark {
+        tokens.push(format!("[mark:{mark}]"));
+    }
+    if !tokens.is_empty() {
+        out.push_str("// ");
+        out.push_str(&tokens.join(" "));
+        out.push('\n');
+    }
+    if let QuestionKind::Classify(task) = &q.kind {
+        let line = ClassifyLine {
+            task: (**task).clone(),
+            general_feedback: q.general_feedback.clone(),
+        };
+        // serde_json escapes line breaks, so the task stays on its one comment line.
+        out.push_str("// classify: ");
+        out.push_str(&serde_json::to_string(&line).unwrap_or_default());
+        out.push('\n');
+    }
     out.push_str("::");
     out.push_str(&escape(&q.name));
     out.push_str("::");
@@ -1130,7 +1313,7 @@ fn write_question(out: &mut String, q: &Question) {
         format!("####{}", part(&q.general_feedback))
     };
     match &q.kind {
-        QuestionKind::Description => {}
+        QuestionKind::Description | QuestionKind::Classify(_) => {}
         QuestionKind::Essay => {
             out.push('{');
             out.push_str(&general_feedback);
@@ -1908,6 +2091,8 @@ mod tests {
                     text: "1+1=2".to_string(),
                     format: TextFormat::Moodle,
                     general_feedback: String::new(),
+                    tags: Vec::new(),
+                    default_mark: None,
                     kind: QuestionKind::Truefalse {
                         correct: true,
                         feedback_true: String::new(),

@@ -4,6 +4,7 @@ pub mod analysis;
 pub mod attempts;
 pub mod authoring;
 pub mod bank;
+pub mod editor;
 pub mod gift;
 pub mod quiz;
 pub mod routes;

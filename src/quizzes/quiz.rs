@@ -6,6 +6,7 @@ use sqlx::Row;
 
 use super::settings::{DrawRule, GradingMethod, ReviewTiming};
 use crate::db::{Db, now_ms};
+use crate::web::i18n::Locale;
 
 pub type Result<T> = std::result::Result<T, sqlx::Error>;
 
@@ -61,7 +62,7 @@ pub enum SettingsError {
     PassMark,
     #[error("the quiz must open before it closes")]
     Dates,
-    #[error("a draw rule needs a category and a count of at least 1")]
+    #[error("a draw rule needs a category or a tag, and a count of at least 1")]
     DrawRule,
     #[error("the time limit must be between 1 and 600 minutes")]
     TimeLimit,
@@ -95,7 +96,7 @@ impl QuizSettings {
         if self
             .draw
             .iter()
-            .any(|r| r.count == 0 || r.category.trim().is_empty())
+            .any(|r| r.count == 0 || (r.category.trim().is_empty() && r.tag.trim().is_empty()))
         {
             return Err(SettingsError::DrawRule);
         }
@@ -128,14 +129,52 @@ pub struct Quiz {
     pub id: i64,
     pub slug: String,
     pub title: String,
+    pub title_zh: String,
     pub intro: String,
+    pub intro_zh: String,
     pub settings: QuizSettings,
     pub updated_at: i64,
 }
 
+/// A quiz's title and introduction (markdown) in English and Simplified Chinese.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct QuizTexts {
+    pub title: String,
+    pub title_zh: String,
+    pub intro: String,
+    pub intro_zh: String,
+}
+
+impl QuizTexts {
+    /// A title alone, in English (a quiz created before its texts are written).
+    pub fn english(title: &str) -> QuizTexts {
+        QuizTexts {
+            title: title.to_string(),
+            ..QuizTexts::default()
+        }
+    }
+}
+
+/// The text for `locale`: the Chinese one when there is one, else the English.
+fn in_locale<'a>(locale: Locale, en: &'a str, zh: &'a str) -> &'a str {
+    if zh.trim().is_empty() {
+        en
+    } else {
+        locale.pick(en, zh)
+    }
+}
+
 impl Quiz {
-    pub fn intro_html(&self) -> String {
-        crate::courses::render::render_inline_markdown(&self.intro)
+    pub fn title_in(&self, locale: impl std::borrow::Borrow<Locale>) -> &str {
+        in_locale(*locale.borrow(), &self.title, &self.title_zh)
+    }
+
+    pub fn intro_html(&self, locale: impl std::borrow::Borrow<Locale>) -> String {
+        crate::courses::render::render_inline_markdown(in_locale(
+            *locale.borrow(),
+            &self.intro,
+            &self.intro_zh,
+        ))
     }
 }
 
@@ -145,13 +184,16 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Quiz> {
         id: r.try_get("id")?,
         slug: r.try_get("slug")?,
         title: r.try_get("title")?,
+        title_zh: r.try_get("title_zh")?,
         intro: r.try_get("intro")?,
+        intro_zh: r.try_get("intro_zh")?,
         settings: serde_json::from_str(&settings).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
         updated_at: r.try_get("updated_at")?,
     })
 }
 
-const SELECT: &str = "SELECT id, slug, title, intro, settings, updated_at FROM quizzes";
+const SELECT: &str =
+    "SELECT id, slug, title, title_zh, intro, intro_zh, settings, updated_at FROM quizzes";
 
 pub async fn list(db: &Db) -> Result<Vec<Quiz>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} ORDER BY title")))
@@ -184,19 +226,20 @@ fn settings_json(settings: &QuizSettings) -> String {
 pub async fn create(
     db: &Db,
     slug: &str,
-    title: &str,
-    intro: &str,
+    texts: &QuizTexts,
     settings: &QuizSettings,
     user_id: Option<i64>,
 ) -> Result<Option<i64>> {
     let now = now_ms();
     let rows = sqlx::query(
-        "INSERT INTO quizzes (slug, title, intro, settings, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (slug) DO NOTHING RETURNING id",
+        "INSERT INTO quizzes (slug, title, title_zh, intro, intro_zh, settings, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (slug) DO NOTHING RETURNING id",
     )
     .bind(slug)
-    .bind(title)
-    .bind(intro)
+    .bind(&texts.title)
+    .bind(&texts.title_zh)
+    .bind(&texts.intro)
+    .bind(&texts.intro_zh)
     .bind(settings_json(settings))
     .bind(user_id)
     .bind(now)
@@ -205,18 +248,15 @@ pub async fn create(
     rows.first().map(|r| r.try_get("id")).transpose()
 }
 
-pub async fn update(
-    db: &Db,
-    id: i64,
-    title: &str,
-    intro: &str,
-    settings: &QuizSettings,
-) -> Result<bool> {
+pub async fn update(db: &Db, id: i64, texts: &QuizTexts, settings: &QuizSettings) -> Result<bool> {
     let done = sqlx::query(
-        "UPDATE quizzes SET title = $1, intro = $2, settings = $3, updated_at = $4 WHERE id = $5",
+        "UPDATE quizzes SET title = $1, title_zh = $2, intro = $3, intro_zh = $4, settings = $5,
+         updated_at = $6 WHERE id = $7",
     )
-    .bind(title)
-    .bind(intro)
+    .bind(&texts.title)
+    .bind(&texts.title_zh)
+    .bind(&texts.intro)
+    .bind(&texts.intro_zh)
     .bind(settings_json(settings))
     .bind(now_ms())
     .bind(id)
@@ -226,14 +266,18 @@ pub async fn update(
 }
 
 /// A quiz as a file under `content/quizzes/*.quiz.toml` defines it: questions by category path and
-/// name, draw rules by category.
+/// name, draw rules by category and/or tag.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuizFile {
     pub slug: String,
     pub title: String,
     #[serde(default)]
+    pub title_zh: String,
+    #[serde(default)]
     pub intro: String,
+    #[serde(default)]
+    pub intro_zh: String,
     /// `category/name` of fixed questions.
     #[serde(default)]
     pub questions: Vec<String>,
@@ -329,7 +373,13 @@ pub async fn load_quiz_files(
             errors.push(format!("{name}: {e}"));
             continue;
         }
-        if create(db, &file.slug, &file.title, &file.intro, &settings, None)
+        let texts = QuizTexts {
+            title: file.title.clone(),
+            title_zh: file.title_zh.clone(),
+            intro: file.intro.clone(),
+            intro_zh: file.intro_zh.clone(),
+        };
+        if create(db, &file.slug, &texts, &settings, None)
             .await?
             .is_some()
         {
@@ -358,6 +408,7 @@ mod tests {
         s.close_at = Some(11);
         s.draw = vec![DrawRule {
             category: "a".into(),
+            tag: String::new(),
             count: 0,
         }];
         assert_eq!(s.validate(), Err(SettingsError::DrawRule));

@@ -170,6 +170,13 @@ async fn own_attempt(
     Ok((attempt, quiz))
 }
 
+/// The taxonomy's intents and emotions in the reader's language, for classify questions (from the
+/// lab's per-process cache, so a quiz page costs no extra query when the cache is fresh).
+async fn label_choices(state: &AppState, ctx: &Ctx) -> Result<view::LabelChoices, AppError> {
+    let taxonomy = state.lab_cache.taxonomy(&state.db).await?;
+    Ok(view::LabelChoices::from_taxonomy(&taxonomy, &ctx.locale))
+}
+
 #[derive(Template)]
 #[template(path = "quizzes/attempt.html")]
 struct AttemptPage {
@@ -194,12 +201,14 @@ pub async fn attempt_page(
     }
     let slots = attempts::slots(&state.db, attempt.id).await?;
     let immediate = quiz.settings.review == super::settings::ReviewTiming::Immediately;
+    let labels = label_choices(&state, &ctx).await?;
     let questions = view::questions(
         &slots,
         false,
         immediate,
         quiz.settings.shuffle_choices,
         attempt.seed,
+        &labels,
     );
     let total = questions.iter().filter(|q| !q.is_description).count();
     let answered = slots.iter().filter(|s| s.response.is_some()).count();
@@ -387,12 +396,14 @@ pub async fn review(
             .review
             .allows(true, now_ms(), quiz.settings.close_at);
     let slots = attempts::slots(&state.db, attempt.id).await?;
+    let labels = label_choices(&state, &ctx).await?;
     let questions = view::questions(
         &slots,
         true,
         reveal,
         quiz.settings.shuffle_choices,
         attempt.seed,
+        &labels,
     );
     let trainee = crate::accounts::store::user_by_id(&state.db, attempt.user_id)
         .await?

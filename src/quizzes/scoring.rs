@@ -12,6 +12,8 @@
 //! - numerical: the best fraction among the answers within their tolerance (`*` accepts any
 //!   number); a decimal comma is accepted;
 //! - matching: the share of items matched right;
+//! - classify this message: half for the intent, half for the emotion (each compared with the
+//!   reference slug);
 //! - essay: none until an instructor grades it; description: not scored.
 
 use super::gift::{Question, QuestionKind};
@@ -32,6 +34,11 @@ pub enum Response {
     /// For each matching item (in pair order, extra answers excluded), the chosen answer text.
     Matches {
         chosen: Vec<Option<String>>,
+    },
+    /// A classify question's picks (taxonomy slugs; empty when not picked).
+    Labels {
+        intent: String,
+        emotion: String,
     },
 }
 
@@ -204,6 +211,12 @@ pub fn score(question: &Question, response: &Response, case_sensitive: bool) -> 
                 .filter(|(i, answer)| chosen.get(*i).and_then(|c| c.as_deref()) == Some(**answer))
                 .count();
             Scored::of(right as f64 / items.len() as f64, Vec::new())
+        }
+        (QuestionKind::Classify(task), Response::Labels { intent, emotion }) => {
+            let right = |given: &str, reference: &str| !given.is_empty() && given == reference;
+            let fields = [right(intent, &task.intent), right(emotion, &task.emotion)];
+            let share = fields.iter().filter(|r| **r).count() as f64 / fields.len() as f64;
+            Scored::of(share, Vec::new())
         }
         (QuestionKind::Essay, _) | (QuestionKind::Description, _) => Scored::unscored(),
         _ => Scored::of(0.0, Vec::new()),

@@ -119,18 +119,48 @@ pub fn deadline(started_at: i64, time_limit_ms: Option<i64>, close_at: Option<i6
     }
 }
 
-/// A rule of a random quiz: `count` questions from `category` and the categories below it.
+/// A rule of a random quiz: `count` questions from `category` and the categories below it that
+/// carry `tag` (either may be empty: any category, any tag). "2 per intent" is one rule per
+/// intent tag or intent category.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DrawRule {
+    #[serde(default)]
     pub category: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub tag: String,
     pub count: usize,
+}
+
+impl DrawRule {
+    /// The rule as instructors read it: `category`, `category #tag` or `#tag`.
+    pub fn describe(&self) -> String {
+        match (self.category.is_empty(), self.tag.is_empty()) {
+            (false, true) => self.category.clone(),
+            (false, false) => format!("{} #{}", self.category, self.tag),
+            (true, false) => format!("#{}", self.tag),
+            (true, true) => "*".into(),
+        }
+    }
+
+    fn admits(&self, candidate: &Candidate) -> bool {
+        (self.category.is_empty() || in_category(&candidate.category, &self.category))
+            && (self.tag.is_empty() || candidate.tags.contains(&self.tag))
+    }
+}
+
+/// A question a rule may draw.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    pub id: i64,
+    pub category: String,
+    pub tags: Vec<String>,
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DrawError {
-    #[error("category {category} has {available} unused question(s), the quiz asks for {wanted}")]
+    #[error("{rule} has {available} unused question(s), the quiz asks for {wanted}")]
     NotEnough {
-        category: String,
+        rule: String,
         available: usize,
         wanted: usize,
     },
@@ -144,13 +174,12 @@ fn in_category(path: &str, category: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('/'))
 }
 
-/// Draws the questions of one attempt. `bank` is (question id, category path) of the candidate
-/// questions (descriptions excluded by the caller). Each rule draws distinct questions not drawn
-/// by an earlier rule, so "2 per intent" stays stratified; `seed` makes the draw reproducible (the
-/// attempt stores it). With `shuffle`, the drawn questions are shuffled; otherwise they keep rule
-/// order.
+/// Draws the questions of one attempt from the candidate questions (descriptions excluded by the
+/// caller). Each rule draws distinct questions not drawn by an earlier rule, so "2 per intent"
+/// stays stratified; `seed` makes the draw reproducible (the attempt stores it). With `shuffle`,
+/// the drawn questions are shuffled; otherwise they keep rule order.
 pub fn draw(
-    bank: &[(i64, String)],
+    bank: &[Candidate],
     rules: &[DrawRule],
     shuffle: bool,
     seed: u64,
@@ -160,12 +189,12 @@ pub fn draw(
     for rule in rules {
         let mut pool: Vec<i64> = bank
             .iter()
-            .filter(|(id, path)| in_category(path, &rule.category) && !chosen.contains(id))
-            .map(|(id, _)| *id)
+            .filter(|c| rule.admits(c) && !chosen.contains(&c.id))
+            .map(|c| c.id)
             .collect();
         if pool.len() < rule.count {
             return Err(DrawError::NotEnough {
-                category: rule.category.clone(),
+                rule: rule.describe(),
                 available: pool.len(),
                 wanted: rule.count,
             });
@@ -196,7 +225,7 @@ pub fn choice_order(n: usize, shuffle: bool, seed: u64, question_id: i64) -> Vec
 mod tests {
     use super::*;
 
-    fn bank() -> Vec<(i64, String)> {
+    fn bank() -> Vec<Candidate> {
         let mut bank = Vec::new();
         for (i, cat) in [
             "exam/intent/returns",
@@ -207,18 +236,69 @@ mod tests {
         .enumerate()
         {
             for j in 0..4 {
-                bank.push(((i * 10 + j) as i64, cat.to_string()));
+                bank.push(Candidate {
+                    id: (i * 10 + j) as i64,
+                    category: cat.to_string(),
+                    // Every other question is hard.
+                    tags: if j % 2 == 0 {
+                        vec!["difficulty:hard".into()]
+                    } else {
+                        Vec::new()
+                    },
+                });
             }
         }
-        bank.push((99, "exam/intentional".to_string()));
+        bank.push(Candidate {
+            id: 99,
+            category: "exam/intentional".to_string(),
+            tags: vec!["difficulty:hard".into()],
+        });
         bank
     }
 
     fn rule(category: &str, count: usize) -> DrawRule {
         DrawRule {
             category: category.into(),
+            tag: String::new(),
             count,
         }
+    }
+
+    fn tagged(category: &str, tag: &str, count: usize) -> DrawRule {
+        DrawRule {
+            tag: tag.into(),
+            ..rule(category, count)
+        }
+    }
+
+    #[test]
+    fn rules_can_draw_by_tag_within_a_category_or_across_the_bank() {
+        let hard_intents = draw(
+            &bank(),
+            &[tagged("exam/intent", "difficulty:hard", 4)],
+            false,
+            5,
+        )
+        .unwrap();
+        let mut sorted = hard_intents.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, vec![0, 2, 10, 12]);
+        // Across every category: 7 hard questions (99 included).
+        let everywhere = draw(&bank(), &[tagged("", "difficulty:hard", 7)], false, 5).unwrap();
+        assert!(everywhere.contains(&99));
+        assert_eq!(
+            draw(
+                &bank(),
+                &[tagged("exam/emotion", "difficulty:hard", 3)],
+                false,
+                5
+            ),
+            Err(DrawError::NotEnough {
+                rule: "exam/emotion #difficulty:hard".into(),
+                available: 2,
+                wanted: 3
+            })
+        );
     }
 
     #[test]
@@ -267,7 +347,7 @@ mod tests {
         assert_eq!(
             draw(&bank(), &[rule("exam/intent", 9)], false, 1),
             Err(DrawError::NotEnough {
-                category: "exam/intent".into(),
+                rule: "exam/intent".into(),
                 available: 8,
                 wanted: 9
             })

@@ -65,18 +65,7 @@ pub async fn import_items(
         let category_id = match category_ids.get(&category) {
             Some(id) => *id,
             None => {
-                sqlx::query(
-                    "INSERT INTO question_categories (path, created_at) VALUES ($1, $2) ON CONFLICT (path) DO NOTHING",
-                )
-                .bind(&category)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                let id: i64 =
-                    sqlx::query_scalar("SELECT id FROM question_categories WHERE path = $1")
-                        .bind(&category)
-                        .fetch_one(&mut *tx)
-                        .await?;
+                let id = category_id(&mut tx, &category, now).await?;
                 category_ids.insert(category.clone(), id);
                 id
             }
@@ -254,4 +243,136 @@ pub async fn version_body(db: &Db, question_id: i64, version: i64) -> Result<Opt
     .fetch_optional(&db.pool)
     .await?;
     body.as_deref().map(parse_body).transpose()
+}
+
+/// What saving a question from the editor did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Saved {
+    Created { id: i64 },
+    NewVersion { id: i64, version: i64 },
+    Unchanged { id: i64 },
+}
+
+/// Why the editor could not save a question.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("another question in that category has that name")]
+    NameTaken,
+    #[error("no such question")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+async fn category_id(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    path: &str,
+    now: i64,
+) -> Result<i64> {
+    sqlx::query(
+        "INSERT INTO question_categories (path, created_at) VALUES ($1, $2) ON CONFLICT (path) DO NOTHING",
+    )
+    .bind(path)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query_scalar("SELECT id FROM question_categories WHERE path = $1")
+        .bind(path)
+        .fetch_one(&mut **tx)
+        .await
+}
+
+/// Saves a question written in the browser, in one transaction. `id` None creates it (version
+/// 1); otherwise a changed question (text, answers, name or category) gets a new version and the
+/// versions attempts already use stay as they were. Moving or renaming onto another question's
+/// (category, name) is refused.
+pub async fn save_question(
+    db: &Db,
+    id: Option<i64>,
+    category: &str,
+    question: &Question,
+    user_id: i64,
+) -> std::result::Result<Saved, SaveError> {
+    let category = category.trim().trim_matches('/');
+    let body = body_json(question);
+    let hash = crate::web::sha256_hex(&body);
+    let now = now_ms();
+    let mut tx = db.writer.begin().await?;
+    let category_id = category_id(&mut tx, category, now).await?;
+    let clash: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM questions WHERE category_id = $1 AND name = $2")
+            .bind(category_id)
+            .bind(&question.name)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if clash.is_some() && clash != id {
+        return Err(SaveError::NameTaken);
+    }
+    let saved = match id {
+        None => {
+            let rows = sqlx::query(
+                "INSERT INTO questions (category_id, name, qtype, current_version, source, created_at, updated_at)
+                 VALUES ($1, $2, $3, 1, 'editor', $4, $4) RETURNING id",
+            )
+            .bind(category_id)
+            .bind(&question.name)
+            .bind(question.kind.type_name())
+            .bind(now)
+            .fetch_all(&mut *tx)
+            .await?;
+            let id: i64 = rows
+                .first()
+                .ok_or(sqlx::Error::RowNotFound)?
+                .try_get("id")?;
+            Saved::Created { id }
+        }
+        Some(id) => {
+            let row = sqlx::query(
+                "SELECT q.category_id, q.current_version, v.body_hash FROM questions q
+                 JOIN question_versions v ON v.question_id = q.id AND v.version = q.current_version
+                 WHERE q.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(SaveError::NotFound)?;
+            let same_place = row.try_get::<i64, _>("category_id")? == category_id;
+            if same_place && row.try_get::<String, _>("body_hash")? == hash {
+                return Ok(Saved::Unchanged { id });
+            }
+            let version = row.try_get::<i64, _>("current_version")? + 1;
+            sqlx::query(
+                "UPDATE questions SET category_id = $1, name = $2, qtype = $3, current_version = $4,
+                 updated_at = $5, source = 'editor' WHERE id = $6",
+            )
+            .bind(category_id)
+            .bind(&question.name)
+            .bind(question.kind.type_name())
+            .bind(version)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            Saved::NewVersion { id, version }
+        }
+    };
+    let (question_id, version) = match saved {
+        Saved::Created { id } => (id, 1),
+        Saved::NewVersion { id, version } => (id, version),
+        Saved::Unchanged { id } => return Ok(Saved::Unchanged { id }),
+    };
+    sqlx::query(
+        "INSERT INTO question_versions (question_id, version, body, body_hash, created_at, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(question_id)
+    .bind(version)
+    .bind(&body)
+    .bind(&hash)
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(saved)
 }

@@ -41,7 +41,68 @@ pub enum Inputs {
         items: Vec<MatchItem>,
         options: Vec<String>,
     },
+    Classify(ClassifyView),
     None,
+}
+
+/// The intents and emotions a classify question offers: (slug, name in the reader's language), in
+/// taxonomy order.
+#[derive(Clone, Debug, Default)]
+pub struct LabelChoices {
+    pub intents: Vec<(String, String)>,
+    pub emotions: Vec<(String, String)>,
+}
+
+impl LabelChoices {
+    pub fn from_taxonomy(
+        taxonomy: &crate::lab::cache::Taxonomy,
+        locale: &crate::web::i18n::Locale,
+    ) -> LabelChoices {
+        let pairs = |labels: &[crate::taxonomy::Label]| {
+            labels
+                .iter()
+                .map(|l| (l.key.clone(), l.name(locale).to_string()))
+                .collect()
+        };
+        LabelChoices {
+            intents: pairs(&taxonomy.intents),
+            emotions: pairs(&taxonomy.emotions),
+        }
+    }
+
+    /// The name of an intent, or its slug when the taxonomy no longer has it.
+    pub fn intent_name<'a>(&'a self, slug: &'a str) -> &'a str {
+        name_in(&self.intents, slug)
+    }
+
+    pub fn emotion_name<'a>(&'a self, slug: &'a str) -> &'a str {
+        name_in(&self.emotions, slug)
+    }
+}
+
+fn name_in<'a>(pairs: &'a [(String, String)], slug: &'a str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == slug)
+        .map_or(slug, |(_, name)| name.as_str())
+}
+
+/// A classify question as shown: the conversation, and the two pickers with what was picked.
+pub struct ClassifyView {
+    pub lang: String,
+    pub platform: String,
+    /// Earlier turns, oldest first: (from the seller, text).
+    pub turns: Vec<(bool, String)>,
+    pub message: String,
+    pub intent_field: String,
+    pub emotion_field: String,
+    pub intent: String,
+    pub emotion: String,
+    pub intents: Vec<(String, String)>,
+    pub emotions: Vec<(String, String)>,
+    /// Whether each pick was right, once the review shows it.
+    pub intent_right: bool,
+    pub emotion_right: bool,
 }
 
 /// Correct, partly correct, incorrect, not answered, or waiting for a human (Moodle's states).
@@ -130,7 +191,7 @@ pub fn fmt_mark(m: impl std::borrow::Borrow<f64>) -> String {
 }
 
 /// The right answer in words, as Moodle's "The correct answer is: …".
-pub fn right_answer(q: &Question) -> String {
+pub fn right_answer(q: &Question, labels: &LabelChoices) -> String {
     let f = q.format;
     let plain = |t: &str| super::text_html(t, f);
     match &q.kind {
@@ -166,8 +227,20 @@ pub fn right_answer(q: &Question) -> String {
             .map(|p| format!("{} → {}", strip_p(&plain(&p.question)), p.answer))
             .collect::<Vec<_>>()
             .join("<br>"),
+        QuestionKind::Classify(task) => format!(
+            "{} · {}",
+            html_escape(labels.intent_name(&task.intent)),
+            html_escape(labels.emotion_name(&task.emotion))
+        ),
         QuestionKind::Essay | QuestionKind::Description => String::new(),
     }
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Inline HTML from a rendered paragraph (`<p>x</p>` → `x`), for lists and selects.
@@ -179,7 +252,7 @@ pub fn strip_p(html: &str) -> String {
         .to_string()
 }
 
-fn inputs(slot: &Slot, shuffle: bool, seed: i64) -> Inputs {
+fn inputs(slot: &Slot, shuffle: bool, seed: i64, labels: &LabelChoices) -> Inputs {
     let q = &slot.question;
     let r = slot.response.as_ref();
     match &q.kind {
@@ -232,6 +305,31 @@ fn inputs(slot: &Slot, shuffle: bool, seed: i64) -> Inputs {
                 options: attempts::match_options(q),
             }
         }
+        QuestionKind::Classify(task) => {
+            let (intent, emotion) = match r {
+                Some(Response::Labels { intent, emotion }) => (intent.clone(), emotion.clone()),
+                _ => (String::new(), String::new()),
+            };
+            let field = attempts::field(slot.slot);
+            Inputs::Classify(ClassifyView {
+                lang: task.lang.clone(),
+                platform: task.platform.clone(),
+                turns: task
+                    .turns
+                    .iter()
+                    .map(|t| (t.from == "seller", t.text.clone()))
+                    .collect(),
+                message: task.message.clone(),
+                intent_field: format!("{field}_intent"),
+                emotion_field: format!("{field}_emotion"),
+                intent_right: !intent.is_empty() && intent == task.intent,
+                emotion_right: !emotion.is_empty() && emotion == task.emotion,
+                intent,
+                emotion,
+                intents: labels.intents.clone(),
+                emotions: labels.emotions.clone(),
+            })
+        }
         QuestionKind::Description => Inputs::None,
     }
 }
@@ -252,6 +350,7 @@ pub fn questions(
     review_allowed: bool,
     shuffle_choices: bool,
     seed: i64,
+    labels: &LabelChoices,
 ) -> Vec<QuestionView> {
     let mut number = 0;
     slots
@@ -276,7 +375,7 @@ pub fn questions(
                 number,
                 field: attempts::field(slot.slot),
                 text_html: text_html(&q.text, q.format),
-                inputs: inputs(slot, shuffle_choices, seed),
+                inputs: inputs(slot, shuffle_choices, seed, labels),
                 locked: finished || slot.checked,
                 reveal,
                 outcome: outcome(slot),
@@ -289,7 +388,7 @@ pub fn questions(
                     String::new()
                 },
                 right_answer: if reveal {
-                    right_answer(q)
+                    right_answer(q, labels)
                 } else {
                     String::new()
                 },
@@ -337,12 +436,33 @@ mod tests {
             Some(Response::Choices { picked: vec![1] }),
             false,
         );
-        let during = questions(std::slice::from_ref(&s), false, true, false, 1);
+        let during = questions(
+            std::slice::from_ref(&s),
+            false,
+            true,
+            false,
+            1,
+            &LabelChoices::default(),
+        );
         assert!(!during[0].reveal && during[0].feedback.is_empty() && !during[0].locked);
-        let after_but_hidden = questions(std::slice::from_ref(&s), true, false, false, 1);
+        let after_but_hidden = questions(
+            std::slice::from_ref(&s),
+            true,
+            false,
+            false,
+            1,
+            &LabelChoices::default(),
+        );
         assert!(after_but_hidden[0].locked && !after_but_hidden[0].reveal);
         assert!(after_but_hidden[0].right_answer.is_empty());
-        let review = questions(std::slice::from_ref(&s), true, true, false, 1);
+        let review = questions(
+            std::slice::from_ref(&s),
+            true,
+            true,
+            false,
+            1,
+            &LabelChoices::default(),
+        );
         assert_eq!(review[0].outcome, Outcome::Incorrect);
         assert!(review[0].feedback[0].contains("read the last line"));
         assert!(review[0].right_answer.contains("right"));
@@ -356,7 +476,7 @@ mod tests {
             Some(Response::Truth { value: true }),
             true,
         );
-        let v = questions(&[s], false, true, false, 1);
+        let v = questions(&[s], false, true, false, 1, &LabelChoices::default());
         assert!(v[0].locked && v[0].reveal);
         assert_eq!(v[0].outcome, Outcome::Correct);
     }
@@ -370,7 +490,14 @@ mod tests {
             false,
         );
         q.slot = 2;
-        let v = questions(&[intro, q], false, false, true, 99);
+        let v = questions(
+            &[intro, q],
+            false,
+            false,
+            true,
+            99,
+            &LabelChoices::default(),
+        );
         assert!(v[0].is_description);
         assert_eq!(v[1].number, 1);
         let Inputs::Choices { choices, multiple } = &v[1].inputs else {
