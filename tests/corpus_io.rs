@@ -395,3 +395,75 @@ async fn batched_upserts_insert_update_and_skip_exactly() {
     );
     assert_eq!(count(&app).await, before + 151);
 }
+
+/// Imports can mask personal data: the upload page (checkbox) and the command line (`--redact`)
+/// store the masked text and say how many items were masked; order ids and dates stay.
+#[tokio::test]
+async fn imports_mask_personal_data_and_say_how_much() {
+    let app = TestApp::spawn().await;
+    let (instructor, _) = app.signed_in("pii@example.com", &[Role::Instructor]).await;
+    let csv = "id,text,lang,platform\n\
+        pii-1,\"Hola, me llamo Carlos Ruiz. Pedido 114-3941689-8772232 del 2026-11-02. Escríbanme a carlos.ruiz@example.com o al +34 612 345 678\",es,amazon\n";
+    let (_, html) = instructor.get_text("/instruct/corpus").await;
+    let token = common::csrf_from(&html).unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("format", "csv")
+        .text("redact", "on")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("pii.csv"),
+        );
+    let res = instructor
+        .http
+        .post(app.url(&format!("/instruct/corpus/import?csrf_token={token}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/instruct/corpus?masked=1,1,0,1");
+    let (_, page) = instructor.get_text(&location(&res)).await;
+    assert!(page.contains("Masked 3 item(s) of personal data"), "{page}");
+    let stored: String =
+        sqlx::query_scalar("SELECT text FROM messages WHERE external_id = 'pii-1'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        stored,
+        "Hola, me llamo [name]. Pedido 114-3941689-8772232 del 2026-11-02. Escríbanme a [email] o al [phone]"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        &dir,
+        "pii2.csv",
+        "id,text,lang,platform\npii-2,\"My name is Ann Lee, call me on 555-123-4567\",en,ebay\n",
+    );
+    let out = Command::new(BIN)
+        .args([
+            "import",
+            "messages",
+            &file,
+            "--format",
+            "csv",
+            "--redact",
+            "--database-url",
+            &app.database.url,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("masked 2 item(s)"), "{stdout}");
+    let stored: String =
+        sqlx::query_scalar("SELECT text FROM messages WHERE external_id = 'pii-2'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, "My name is [name], call me on [phone]");
+}

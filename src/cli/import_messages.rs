@@ -23,6 +23,10 @@ pub struct MessagesArgs {
     /// Platform of Label Studio tasks whose data has no `platform`.
     #[arg(long)]
     pub platform: Option<String>,
+    /// Mask e-mail addresses, phone numbers, street addresses and names in the messages (and
+    /// their earlier turns) before storing them, and say how many were masked.
+    #[arg(long)]
+    pub redact: bool,
     #[arg(long, env = "INTENTDOJO_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
 }
@@ -55,7 +59,7 @@ pub async fn run(args: MessagesArgs) -> anyhow::Result<()> {
         lang: args.lang.as_deref(),
         platform: args.platform.as_deref(),
     };
-    let messages = match import::parse(format, &name, &text, &keys, &defaults) {
+    let mut messages = match import::parse(format, &name, &text, &keys, &defaults) {
         Ok(m) => m,
         Err(errors) => {
             for e in &errors {
@@ -67,6 +71,13 @@ pub async fn run(args: MessagesArgs) -> anyhow::Result<()> {
             );
         }
     };
+    if args.redact {
+        let masked = crate::lab::redact::redact_messages(&mut messages);
+        println!(
+            "masked {} item(s) of personal data: {masked}",
+            masked.total()
+        );
+    }
     let bar = indicatif::ProgressBar::new(messages.len() as u64);
     let started = std::time::Instant::now();
     let stats = crate::lab::store::upsert_messages_with_progress(

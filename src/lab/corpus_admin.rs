@@ -6,6 +6,7 @@ use askama::Template;
 use futures_util::StreamExt;
 
 use super::import::{self, Defaults, Format};
+use super::redact::Redaction;
 use super::store;
 use crate::app::AppState;
 use crate::cli::export;
@@ -25,15 +26,44 @@ struct CorpusPage {
     messages: i64,
     gold: i64,
     errors: Vec<String>,
+    /// What the last import masked (from the redirect's query), to show once.
+    masked: Option<Redaction>,
 }
 
-pub async fn page(ctx: Ctx, state: web::Data<AppState>) -> Page {
+#[derive(serde::Deserialize)]
+pub struct MaskedQuery {
+    /// `emails,phones,addresses,names` after an import with redaction.
+    masked: Option<String>,
+}
+
+fn masked_param(r: &Redaction) -> String {
+    format!("{},{},{},{}", r.emails, r.phones, r.addresses, r.names)
+}
+
+fn parse_masked(raw: &str) -> Option<Redaction> {
+    let n: Vec<usize> = raw
+        .split(',')
+        .map(|p| p.trim().parse().ok())
+        .collect::<Option<_>>()?;
+    match n.as_slice() {
+        [emails, phones, addresses, names] => Some(Redaction {
+            emails: *emails,
+            phones: *phones,
+            addresses: *addresses,
+            names: *names,
+        }),
+        _ => None,
+    }
+}
+
+pub async fn page(ctx: Ctx, state: web::Data<AppState>, query: web::Query<MaskedQuery>) -> Page {
     let (messages, gold) = store::count_messages(&state.db).await?;
     render(&CorpusPage {
         ctx,
         messages,
         gold,
         errors: Vec::new(),
+        masked: query.masked.as_deref().and_then(parse_masked),
     })
 }
 
@@ -114,18 +144,23 @@ pub async fn upload(
         lang: Some(lang.as_str()).filter(|s| !s.is_empty()),
         platform: Some(platform.as_str()).filter(|s| !s.is_empty()),
     };
+    let redact = get("redact") == "on";
     match import::parse(format, &name, &text, &keys, &defaults) {
-        Ok(messages) => {
+        Ok(mut messages) => {
+            let masked = redact.then(|| super::redact::redact_messages(&mut messages));
             let stats =
                 store::upsert_messages(&state.db, &format!("upload:{name}"), &messages).await?;
-            let subject = format!("{name}: {} new, {} updated", stats.inserted, stats.updated);
+            let mut subject = format!("{name}: {} new, {} updated", stats.inserted, stats.updated);
+            if let Some(masked) = &masked {
+                subject.push_str(&format!("; masked {masked}"));
+            }
             crate::accounts::store::audit(&state.db, Some(user.id), "corpus.imported", &subject)
                 .await?;
-            Ok(see_other_with_flash(
-                &state,
-                "/instruct/corpus",
-                "corpus.imported",
-            ))
+            let back = match &masked {
+                Some(m) => format!("/instruct/corpus?masked={}", masked_param(m)),
+                None => "/instruct/corpus".to_string(),
+            };
+            Ok(see_other_with_flash(&state, &back, "corpus.imported"))
         }
         Err(errors) => {
             let (messages, gold) = store::count_messages(&state.db).await?;
@@ -137,6 +172,7 @@ pub async fn upload(
                     messages,
                     gold,
                     errors,
+                    masked: None,
                 },
             )
         }

@@ -6,6 +6,7 @@ pub mod corpus;
 pub mod corpus_admin;
 pub mod import;
 pub mod queue;
+pub mod redact;
 pub mod review;
 pub mod routes;
 pub mod store;
