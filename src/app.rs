@@ -77,9 +77,14 @@ const SIGNED_IN: Access = Access::SignedIn;
 /// Trainees practise in the lab; instructors may try it too.
 const LAB: Access = Access::AnyOf(&[Role::Trainee, Role::Instructor]);
 const PUBLIC: Access = Access::Public;
+/// Calibration sessions are run by supervisors (of the session's team) and admins...
+const CALIBRATION_LEAD: Access = Access::AnyOf(&[Role::Supervisor, Role::Admin]);
+/// ...and read by instructors too.
+const CALIBRATION_READ: Access = Access::AnyOf(&[Role::Supervisor, Role::Instructor, Role::Admin]);
 
 /// The routing table. Order matters where patterns overlap (`/admin/users/new` before `{id}`).
 pub fn endpoints() -> Vec<Endpoint> {
+    use crate::calibration::routes as calib;
     use crate::certification::routes as cert;
     use crate::courses::{authoring, routes as courses};
     use crate::lab::{corpus_admin, review, routes as lab};
@@ -183,6 +188,18 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint!(POST "/instruct/certifications/{id}", INSTRUCTOR, cert::update),
         endpoint!(GET "/admin/certificates", ADMIN, cert::admin_list),
         endpoint!(POST "/admin/certificates/{id}/revoke", ADMIN, cert::revoke),
+        endpoint!(GET "/calibration", TRAINEE, calib::mine),
+        endpoint!(GET "/calibration/{id}", TRAINEE, calib::session_page),
+        endpoint!(GET "/calibration/{id}/items/{item}", TRAINEE, calib::item),
+        endpoint!(POST "/calibration/{id}/items/{item}", TRAINEE, calib::submit),
+        endpoint!(GET "/team/calibration", CALIBRATION_READ, calib::list),
+        endpoint!(GET "/team/calibration/new", CALIBRATION_LEAD, calib::new_form),
+        endpoint!(POST "/team/calibration/new", CALIBRATION_LEAD, calib::create),
+        endpoint!(GET "/team/calibration/{id}", CALIBRATION_READ, calib::overview),
+        endpoint!(POST "/team/calibration/{id}/close", CALIBRATION_LEAD, calib::close),
+        endpoint!(GET "/team/calibration/{id}/report", CALIBRATION_READ, calib::report),
+        endpoint!(GET "/team/calibration/{id}/answers.csv", CALIBRATION_READ, calib::answers_csv),
+        endpoint!(POST "/team/calibration/{id}/items/{item}/notes", CALIBRATION_LEAD, calib::save_notes),
         endpoint!(GET "/healthz", PUBLIC, healthz),
         endpoint!(GET "/readyz", PUBLIC, readyz),
         endpoint!(GET "/metrics", PUBLIC, metrics),

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod calibration;
 pub mod certification;
 pub mod classifier;
 pub mod cli;

@@ -119,6 +119,34 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/instruct/certifications/{id}", "instructor"),
     ("GET", "/admin/certificates", "admin"),
     ("POST", "/admin/certificates/{id}/revoke", "admin"),
+    ("GET", "/calibration", "trainee"),
+    ("GET", "/calibration/{id}", "trainee"),
+    ("GET", "/calibration/{id}/items/{item}", "trainee"),
+    ("POST", "/calibration/{id}/items/{item}", "trainee"),
+    ("GET", "/team/calibration", "supervisor,instructor,admin"),
+    ("GET", "/team/calibration/new", "supervisor,admin"),
+    ("POST", "/team/calibration/new", "supervisor,admin"),
+    (
+        "GET",
+        "/team/calibration/{id}",
+        "supervisor,instructor,admin",
+    ),
+    ("POST", "/team/calibration/{id}/close", "supervisor,admin"),
+    (
+        "GET",
+        "/team/calibration/{id}/report",
+        "supervisor,instructor,admin",
+    ),
+    (
+        "GET",
+        "/team/calibration/{id}/answers.csv",
+        "supervisor,instructor,admin",
+    ),
+    (
+        "POST",
+        "/team/calibration/{id}/items/{item}/notes",
+        "supervisor,admin",
+    ),
     ("GET", "/healthz", "public"),
     ("GET", "/readyz", "public"),
     ("GET", "/metrics", "public"),
@@ -205,6 +233,7 @@ async fn every_route_allows_exactly_the_roles_in_the_table() {
             .replace("{version}", "1")
             .replace("{attempt}", &target.to_string())
             .replace("{slot}", "1")
+            .replace("{item}", "1")
             .replace("{code}", "no-such-code");
         for (who, role) in WHO {
             n += 1;
@@ -259,7 +288,8 @@ async fn every_state_changing_route_refuses_a_missing_csrf_token() {
         }
         let path = pattern
             .replace("{id}", &target.to_string())
-            .replace("{token}", "no-such-token");
+            .replace("{token}", "no-such-token")
+            .replace("{item}", "1");
         // Use a role that may use the route, so only the missing token can be the reason for a 403.
         let (who, role) = WHO
             .iter()

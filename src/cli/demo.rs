@@ -118,6 +118,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     seed_accounts(&db).await?;
     let app = Application::build_with_db(config, db).await?;
     let simulated = super::demo_history::seed_quiz_history(app.db(), crate::db::now_ms()).await?;
+    let calibration =
+        super::demo_calibration::seed_calibration(app.db(), crate::db::now_ms()).await?;
     println!();
     println!("intentdojo demo is running: http://{}", args.addr);
     println!("Demo accounts (email / password):");
@@ -134,6 +136,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         println!(
             "Simulated history: {simulated} quiz attempts by {} simulated trainees (model in src/cli/demo_history.rs).",
             super::demo_history::SIMULATED.len()
+        );
+    }
+    if calibration > 0 {
+        println!(
+            "Calibration: {calibration} demo sessions for {} (model in src/cli/demo_calibration.rs).",
+            DEMO_TEAM
         );
     }
     println!("Press Ctrl+C to stop.");

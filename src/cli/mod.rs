@@ -4,6 +4,7 @@ pub mod agreement;
 pub mod classifier;
 pub mod content;
 pub mod demo;
+pub mod demo_calibration;
 pub mod demo_history;
 pub mod export;
 pub mod import;

@@ -31,7 +31,7 @@ pub struct Choice {
     pub hint: String,
 }
 
-fn choices(labels: &[Label], locale: Locale, keys: &[&str]) -> Vec<Choice> {
+pub fn choices(labels: &[Label], locale: Locale, keys: &[&str]) -> Vec<Choice> {
     labels
         .iter()
         .enumerate()

@@ -119,6 +119,7 @@ impl Ctx {
         }
         if user.roles.has(Role::Trainee) {
             add("/certifications", "cert.nav");
+            add("/calibration", "calibration.nav");
         }
         if user.roles.has(Role::Supervisor) {
             add("/team", "nav.team");
