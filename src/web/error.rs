@@ -81,9 +81,20 @@ impl From<sqlx::Error> for AppError {
                 tracing::warn!(error = %err, "database unavailable");
                 AppError::Unavailable
             }
+            sqlx::Error::Database(ref e) if e.code().as_deref().is_some_and(is_outage_code) => {
+                tracing::warn!(error = %err, "database unavailable");
+                AppError::Unavailable
+            }
             other => AppError::Internal(anyhow::Error::new(other).context("database query")),
         }
     }
+}
+
+/// PostgreSQL's SQLSTATEs for "the server is there but will not serve you now": connection
+/// exceptions (class 08), too many connections (53300), shutdown or restart (57P01–57P03), and a
+/// database not accepting connections (55000, as `ALLOW_CONNECTIONS false` answers at connect).
+fn is_outage_code(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "53300" | "57P01" | "57P02" | "57P03" | "55000")
 }
 
 /// Marks an error response with the message its page should show.
@@ -217,4 +228,20 @@ pub async fn render_errors(
 /// Unknown routes.
 pub async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_outage_code;
+
+    #[test]
+    fn outages_are_told_apart_from_query_errors() {
+        for code in ["08006", "08001", "53300", "57P01", "57P03", "55000"] {
+            assert!(is_outage_code(code), "{code}");
+        }
+        // A unique violation or a syntax error is a bug or a race, not an outage.
+        for code in ["23505", "42601", "40001"] {
+            assert!(!is_outage_code(code), "{code}");
+        }
+    }
 }
