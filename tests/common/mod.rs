@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+pub mod process;
+
 use intentdojo::accounts::{NewPassword, Role, hash_password, store};
 use intentdojo::app::Application;
 use intentdojo::config::Config;
