@@ -16,12 +16,13 @@ use intentdojo::db::Db;
 const TRAINEES: usize = 4;
 const PASSWORD: &str = "crash test password";
 
-/// One trainee's loop: next item, label it, record the answer id when the server says 303.
+/// Trainee `who`'s loop: next item, label it, record the answer id when the server says 303.
 async fn label_until_killed(
     http: reqwest::Client,
     base: String,
     cookie: String,
-    acked: Arc<Mutex<Vec<(i64, i64)>>>,
+    who: usize,
+    acked: Arc<Mutex<Vec<(i64, i64, usize)>>>,
 ) {
     loop {
         let Ok(res) = http
@@ -74,7 +75,7 @@ async fn label_until_killed(
                     .trim_start_matches("/lab/answers/")
                     .parse()
                     .unwrap();
-                acked.lock().unwrap().push((answer, message_id));
+                acked.lock().unwrap().push((answer, message_id, who));
             }
             _ => return,
         }
@@ -166,11 +167,13 @@ async fn acknowledged_answers_survive_kill_9_and_the_app_restarts_cleanly() {
     let acked = Arc::new(Mutex::new(Vec::new()));
     let tasks: Vec<_> = cookies
         .iter()
-        .map(|cookie| {
+        .enumerate()
+        .map(|(who, cookie)| {
             tokio::spawn(label_until_killed(
                 http.clone(),
                 server.base.clone(),
                 cookie.clone(),
+                who,
                 acked.clone(),
             ))
         })
@@ -191,7 +194,7 @@ async fn acknowledged_answers_survive_kill_9_and_the_app_restarts_cleanly() {
     // The app starts cleanly on the same database, and every acknowledged answer is there once.
     let server = start_server(&url).await;
     let db = Db::connect(&url, 1).await.unwrap();
-    for (answer, message) in &acked {
+    for (answer, message, _) in &acked {
         let stored: Vec<i64> =
             sqlx::query_scalar("SELECT message_id FROM lab_answers WHERE id = $1")
                 .bind(answer)
@@ -236,10 +239,10 @@ async fn acknowledged_answers_survive_kill_9_and_the_app_restarts_cleanly() {
         assert_eq!(check, "ok");
     }
     // Sessions are server-side: the trainee is still signed in, and the answer pages work.
-    let (answer, _) = acked[0];
+    let (answer, _, who) = acked[0];
     let res = http
         .get(format!("{}/lab/answers/{answer}", server.base))
-        .header("cookie", &cookies[0])
+        .header("cookie", &cookies[who])
         .send()
         .await
         .unwrap();

@@ -135,26 +135,58 @@ fn is_phone(text: &str, start: usize, candidate: &str) -> bool {
     groups >= 3 && candidate.split([' ', '-', '.']).all(|g| g.len() <= 4)
 }
 
-/// `text` with personal data masked, and what was masked.
+/// Phrases that can announce a name, lower-case (a cheap test before the name pattern runs).
+const NAME_CUES: [&str; 14] = [
+    "name",
+    "nombre",
+    "nome",
+    "nom",
+    "llamo",
+    "appelle",
+    "heiße",
+    "heisse",
+    "chamo",
+    "chiamo",
+    "my name",
+    "mein name",
+    "meu nome",
+    "mi nombre",
+];
+
+/// `text` with personal data masked, and what was masked. The patterns run only on text that
+/// could hold what they look for (an `@`, a digit, a name cue): regex-lite is small but slow, and
+/// most buyer messages hold nothing to mask.
 pub fn redact(text: &str) -> (String, Redaction) {
     let mut counts = Redaction::default();
-    let masked = EMAIL.replace_all(text, |_: &regex_lite::Captures| {
-        counts.emails += 1;
-        "[email]"
-    });
-    let mut text = masked.into_owned();
-    for address in ADDRESS.iter() {
-        let masked = address.replace_all(&text, |_: &regex_lite::Captures| {
-            counts.addresses += 1;
-            "[address]"
+    let mut text = text.to_string();
+    if text.contains('@') {
+        let masked = EMAIL.replace_all(&text, |_: &regex_lite::Captures| {
+            counts.emails += 1;
+            "[email]"
         });
         text = masked.into_owned();
     }
-    let masked = NAME.replace_all(&text, |c: &regex_lite::Captures| {
-        counts.names += 1;
-        format!("{}[name]", &c[1])
-    });
-    let text = masked.into_owned();
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    if digits > 0 {
+        for address in ADDRESS.iter() {
+            let masked = address.replace_all(&text, |_: &regex_lite::Captures| {
+                counts.addresses += 1;
+                "[address]"
+            });
+            text = masked.into_owned();
+        }
+    }
+    let lower = text.to_lowercase();
+    if NAME_CUES.iter().any(|cue| lower.contains(cue)) {
+        let masked = NAME.replace_all(&text, |c: &regex_lite::Captures| {
+            counts.names += 1;
+            format!("{}[name]", &c[1])
+        });
+        text = masked.into_owned();
+    }
+    if digits < 8 {
+        return (text, counts);
+    }
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
     for m in PHONE.find_iter(&text) {
