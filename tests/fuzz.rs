@@ -330,14 +330,3 @@ fn fuzz_personal_data_masker() {
         assert_eq!(more.emails, 0, "{counts:?}: {out}");
     });
 }
-
-#[test]
-#[ignore]
-fn redact_speed_on_the_corpus() {
-    let seeds = seeds_from(&files_ending(&content().join("datasets"), ".jsonl"), 1);
-    let t = Instant::now();
-    for s in &seeds {
-        intentdojo::lab::redact::redact(s);
-    }
-    eprintln!("{} lines in {:?}", seeds.len(), t.elapsed());
-}
