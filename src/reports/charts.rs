@@ -2,8 +2,8 @@
 //!
 //! Each chart is a finished `<svg>` string with `role="img"`, a `<title>` and a `<desc>`, axis
 //! labels and the value written beside every mark, so it reads without JavaScript, prints, and does
-//! not depend on colour alone. Colours come from the Okabe–Ito palette (lines and bars) and a
-//! viridis ramp (heatmaps), both distinguishable with the common colour-vision deficiencies. The
+//! not depend on colour alone. Colours come from the Okabe–Ito palette (lines and bars) and
+//! ColorBrewer YlGnBu (heatmaps), both distinguishable with the common colour-vision deficiencies. The
 //! page's CSP forbids inline styles, so only presentation attributes are used. Every label may hold
 //! user text and is escaped here; the templates insert the result with `|safe`.
 
@@ -72,30 +72,31 @@ impl Scale {
     }
 }
 
-/// Viridis, sampled at nine evenly spaced stops.
-const VIRIDIS: [(u8, u8, u8); 9] = [
-    (0x44, 0x01, 0x54),
-    (0x47, 0x2d, 0x7b),
-    (0x3b, 0x52, 0x8b),
-    (0x2c, 0x72, 0x8e),
-    (0x21, 0x91, 0x8c),
-    (0x28, 0xae, 0x80),
-    (0x5e, 0xc9, 0x62),
-    (0xad, 0xdc, 0x30),
-    (0xfd, 0xe7, 0x25),
+/// ColorBrewer YlGnBu, nine classes: a sequential ramp from pale yellow to dark blue that stays
+/// ordered in lightness for the common colour-vision deficiencies and in greyscale print.
+const YLGNBU: [(u8, u8, u8); 9] = [
+    (0xff, 0xff, 0xd9),
+    (0xed, 0xf8, 0xb1),
+    (0xc7, 0xe9, 0xb4),
+    (0x7f, 0xcd, 0xbb),
+    (0x41, 0xb6, 0xc4),
+    (0x1d, 0x91, 0xc0),
+    (0x22, 0x5e, 0xa8),
+    (0x25, 0x34, 0x94),
+    (0x08, 0x1d, 0x58),
 ];
 
-/// A sequential colour for a share in [0, 1]: 0 is near-white, then viridis from yellow (low) to
-/// dark purple (high), so darker means more, as readers expect of a heatmap.
+/// A sequential colour for a share in [0, 1]: 0 is a neutral near-white (no answers), then YlGnBu
+/// from pale (few) to dark (many), so darker means more, as readers expect of a heatmap.
 pub fn sequential(share: f64) -> String {
     if share <= 0.0 {
         return "#f7f8fa".to_string();
     }
-    let t = 1.0 - share.clamp(0.0, 1.0);
-    let pos = t * (VIRIDIS.len() - 1) as f64;
-    let i = (pos.floor() as usize).min(VIRIDIS.len() - 2);
+    let t = share.clamp(0.0, 1.0);
+    let pos = t * (YLGNBU.len() - 1) as f64;
+    let i = (pos.floor() as usize).min(YLGNBU.len() - 2);
     let f = pos - i as f64;
-    let (a, b) = (VIRIDIS[i], VIRIDIS[i + 1]);
+    let (a, b) = (YLGNBU[i], YLGNBU[i + 1]);
     let mix = |x: u8, y: u8| (f64::from(x) + (f64::from(y) - f64::from(x)) * f).round() as u8;
     format!(
         "#{:02x}{:02x}{:02x}",
@@ -293,7 +294,7 @@ pub struct BarText<'a> {
 /// Horizontal bars of shares, 0–100%. Bars under `threshold` are drawn in vermillion with a hatch
 /// mark (so the difference does not rest on colour alone) and the threshold as a dashed line.
 pub fn bar_chart(bars: &[Bar], threshold: Option<f64>, text_of: &BarText<'_>) -> String {
-    let (label_w, right, top, row) = (190.0, 110.0, 12.0, 24.0);
+    let (label_w, right, top, row) = (190.0, 130.0, 12.0, 24.0);
     let plot_w = 300.0;
     let width = label_w + plot_w + right;
     let height = top + row * bars.len().max(1) as f64 + 44.0;
@@ -427,7 +428,8 @@ pub fn heatmap(
     text_of: &HeatmapText<'_>,
 ) -> String {
     let (label_w, top_h, cell) = (170.0, 150.0, 40.0);
-    let width = label_w + cell * cols.len() as f64 + 16.0;
+    // Room on the right for the last column's slanted label.
+    let width = label_w + cell * cols.len() as f64 + 90.0;
     let height = top_h + cell * rows.len() as f64 + 12.0;
     let mut out = String::new();
     open_svg(
@@ -668,10 +670,11 @@ mod tests {
     #[test]
     fn sequential_colours_run_light_to_dark() {
         assert_eq!(sequential(0.0), "#f7f8fa");
-        assert_eq!(sequential(1.0), "#440154");
-        assert_eq!(sequential(0.000_001), "#fde725");
-        assert_eq!(text_on("#440154"), "#ffffff");
-        assert_eq!(text_on("#fde725"), "#000000");
+        assert_eq!(sequential(1.0), "#081d58");
+        assert_eq!(sequential(0.000_001), "#ffffd9");
+        assert_eq!(sequential(0.5), "#41b6c4");
+        assert_eq!(text_on("#081d58"), "#ffffff");
+        assert_eq!(text_on("#ffffd9"), "#000000");
         assert_eq!(text_on("#f7f8fa"), "#000000");
         assert_eq!(percent_label(0.5), "50%");
         assert_eq!(percent_label(0.875), "87.5%");

@@ -318,6 +318,16 @@ pub fn fill_weeks(found: &[WeekFigure], now_week: i64, weeks: usize) -> Vec<Week
         .collect()
 }
 
+/// The weeks from the first one with answers, keeping at least the last `min` weeks (a trend of
+/// a trainee who started three weeks ago should not open on nine empty weeks).
+pub fn trim_leading_empty(weeks: &[WeekFigure], min: usize) -> &[WeekFigure] {
+    let first = weeks
+        .iter()
+        .position(|w| w.figure.total > 0)
+        .unwrap_or(weeks.len());
+    &weeks[first.min(weeks.len().saturating_sub(min))..]
+}
+
 /// A confusion: answers whose reference was `reference` labelled `given`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Confusion {
@@ -682,6 +692,13 @@ mod tests {
         assert_eq!(all[0].starts_at, 9 * week);
         assert_eq!(all[1].figure, Figure::new(1, 2));
         assert_eq!(all[2].figure, Figure::default());
+        assert_eq!(
+            trim_leading_empty(&all, 1).len(),
+            2,
+            "from the first week with answers"
+        );
+        assert_eq!(trim_leading_empty(&all, 3).len(), 3, "at least the minimum");
+        assert_eq!(trim_leading_empty(&all[2..], 1).len(), 1);
     }
 
     #[test]

@@ -265,6 +265,7 @@ fn bars(
 }
 
 fn trend_svg(ctx: &Ctx, weeks: &[dashboard::WeekFigure], id: &str, who: &str) -> String {
+    let weeks = dashboard::trim_leading_empty(weeks, 4);
     let points: Vec<TrendPoint> = weeks
         .iter()
         .map(|w| TrendPoint {
@@ -1285,7 +1286,7 @@ pub async fn confusion(
         .filter(|&i| matrix.row_total(i) > 0 || matrix.counts.iter().any(|r| r[i] > 0))
         .collect();
     let max = matrix.max_count().max(1);
-    let label = |i: usize| format!("{} ({})", names.intent(&matrix.labels[i]), matrix.labels[i]);
+    let label = |i: usize| names.intent(&matrix.labels[i]);
     let rows: Vec<String> = used.iter().map(|&i| label(i)).collect();
     let cells: Vec<Vec<Cell>> = used
         .iter()
