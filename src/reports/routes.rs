@@ -1303,7 +1303,12 @@ pub async fn confusion(
                             count as f64 / max as f64
                         },
                         label: if normalised {
-                            format!("{:.0}", share * 100.0)
+                            // A few answers in a big row: "<1", not a "0" that reads as none.
+                            if count > 0 && share < 0.005 {
+                                "<1".to_string()
+                            } else {
+                                format!("{:.0}", share * 100.0)
+                            }
                         } else {
                             count.to_string()
                         },
