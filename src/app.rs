@@ -81,6 +81,8 @@ const PUBLIC: Access = Access::Public;
 const CALIBRATION_LEAD: Access = Access::AnyOf(&[Role::Supervisor, Role::Admin]);
 /// ...and read by instructors too.
 const CALIBRATION_READ: Access = Access::AnyOf(&[Role::Supervisor, Role::Instructor, Role::Admin]);
+/// Team dashboards: supervisors see their own teams, administrators every team.
+const TEAM_VIEW: Access = Access::AnyOf(&[Role::Supervisor, Role::Admin]);
 
 /// The routing table. Order matters where patterns overlap (`/admin/users/new` before `{id}`).
 pub fn endpoints() -> Vec<Endpoint> {
@@ -89,6 +91,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     use crate::courses::{authoring, routes as courses};
     use crate::lab::{corpus_admin, review, routes as lab};
     use crate::quizzes::{authoring as quiz_admin, routes as quizzes};
+    use crate::reports::routes as dash;
     use accounts::{admin, routes as acc};
     vec![
         endpoint!(GET "/", PUBLIC, acc::root),
@@ -181,6 +184,16 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint!(GET "/certifications", TRAINEE, cert::trainee_page),
         endpoint!(GET "/verify/{code}", PUBLIC, cert::verify),
         endpoint!(GET "/team/certifications", SUPERVISOR, cert::team_page),
+        endpoint!(GET "/me/progress", TRAINEE, dash::my_progress),
+        endpoint!(GET "/team/dashboard", TEAM_VIEW, dash::team),
+        endpoint!(GET "/team/dashboard.csv", TEAM_VIEW, dash::team_csv),
+        endpoint!(GET "/team/answers.csv", TEAM_VIEW, dash::answers_csv),
+        endpoint!(GET "/team/trainees/{id}", TEAM_VIEW, dash::trainee),
+        endpoint!(GET "/team/trainees/{id}/answers", TEAM_VIEW, dash::trainee_answers),
+        endpoint!(GET "/team/intents/{intent}", TEAM_VIEW, dash::intent),
+        endpoint!(GET "/team/languages/{lang}", TEAM_VIEW, dash::language),
+        endpoint!(GET "/team/confusion", TEAM_VIEW, dash::confusion),
+        endpoint!(GET "/team/confusion/{reference}/{given}", TEAM_VIEW, dash::confusion_cell),
         endpoint!(GET "/instruct/certifications", INSTRUCTOR, cert::instruct_list),
         endpoint!(POST "/instruct/certifications", INSTRUCTOR, cert::create),
         endpoint!(GET "/instruct/certifications/new", INSTRUCTOR, cert::new_form),

@@ -112,6 +112,20 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/certifications", "trainee"),
     ("GET", "/verify/{code}", "public"),
     ("GET", "/team/certifications", "supervisor"),
+    ("GET", "/me/progress", "trainee"),
+    ("GET", "/team/dashboard", "supervisor,admin"),
+    ("GET", "/team/dashboard.csv", "supervisor,admin"),
+    ("GET", "/team/answers.csv", "supervisor,admin"),
+    ("GET", "/team/trainees/{id}", "supervisor,admin"),
+    ("GET", "/team/trainees/{id}/answers", "supervisor,admin"),
+    ("GET", "/team/intents/{intent}", "supervisor,admin"),
+    ("GET", "/team/languages/{lang}", "supervisor,admin"),
+    ("GET", "/team/confusion", "supervisor,admin"),
+    (
+        "GET",
+        "/team/confusion/{reference}/{given}",
+        "supervisor,admin",
+    ),
     ("GET", "/instruct/certifications", "instructor"),
     ("POST", "/instruct/certifications", "instructor"),
     ("GET", "/instruct/certifications/new", "instructor"),
@@ -234,7 +248,11 @@ async fn every_route_allows_exactly_the_roles_in_the_table() {
             .replace("{attempt}", &target.to_string())
             .replace("{slot}", "1")
             .replace("{item}", "1")
-            .replace("{code}", "no-such-code");
+            .replace("{code}", "no-such-code")
+            .replace("{intent}", "missing_part")
+            .replace("{lang}", "en")
+            .replace("{reference}", "missing_part")
+            .replace("{given}", "damaged_defective");
         for (who, role) in WHO {
             n += 1;
             // A fresh client per request: some routes (logout, deactivate) change the session.

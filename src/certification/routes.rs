@@ -86,7 +86,11 @@ pub struct TraineeCertification {
 }
 
 /// The checklist lines of an evaluation, in the user's language, with the figures.
-fn checklist(checks: &[Check], locale: Locale, intents: &[taxonomy::Label]) -> Vec<ChecklistLine> {
+pub fn checklist(
+    checks: &[Check],
+    locale: Locale,
+    intents: &[taxonomy::Label],
+) -> Vec<ChecklistLine> {
     let t = |key: &'static str| locale.t(key);
     let intent_name = |key: &str| {
         intents

@@ -118,6 +118,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     seed_accounts(&db).await?;
     let app = Application::build_with_db(config, db).await?;
     let simulated = super::demo_history::seed_quiz_history(app.db(), crate::db::now_ms()).await?;
+    let lab_history = super::demo_history::seed_lab_history(app.db(), crate::db::now_ms()).await?;
     let calibration =
         super::demo_calibration::seed_calibration(app.db(), crate::db::now_ms()).await?;
     println!();
@@ -136,6 +137,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         println!(
             "Simulated history: {simulated} quiz attempts by {} simulated trainees (model in src/cli/demo_history.rs).",
             super::demo_history::SIMULATED.len()
+        );
+    }
+    if lab_history > 0 {
+        println!(
+            "Simulated lab history: {lab_history} answers over six weeks for Team Atlas (model in src/cli/demo_history.rs)."
         );
     }
     if calibration > 0 {

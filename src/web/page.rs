@@ -120,9 +120,12 @@ impl Ctx {
         if user.roles.has(Role::Trainee) {
             add("/certifications", "cert.nav");
             add("/calibration", "calibration.nav");
+            add("/me/progress", "dash.nav_progress");
         }
         if user.roles.has(Role::Supervisor) {
             add("/team", "nav.team");
+        } else if user.roles.has(Role::Admin) {
+            add("/team/dashboard", "dash.nav_teams");
         }
         if user.roles.has(Role::Instructor) {
             add("/instruct", "nav.instruct");
